@@ -1,0 +1,90 @@
+// Fused softmax + cross-entropy, mean over rows (PyTorch's F.cross_entropy with reduction='mean').
+// Forward saves the per-row log-sum-exp, which is all backward needs besides the logits and targets:
+//   dlogits[n, c] += (exp(logits[n, c] - lse[n]) - [c == target[n]]) * dloss / N
+
+struct Params {
+  N: u32,  // rows
+  C: u32,  // classes
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;          // [N, C]
+@group(0) @binding(2) var<storage, read> targets: array<i32>;         // [N]
+@group(0) @binding(3) var<storage, read_write> row_loss: array<f32>;  // [N]
+@group(0) @binding(4) var<storage, read_write> lse: array<f32>;       // [N] saved for backward
+@group(0) @binding(5) var<storage, read_write> loss: array<f32>;      // [1]
+@group(0) @binding(6) var<storage, read_write> dlogits: array<f32>;   // [N, C]
+@group(0) @binding(7) var<storage, read> dloss: array<f32>;           // [1]
+@group(0) @binding(8) var<storage, read> row_loss_in: array<f32>;     // [N]
+
+const WG: u32 = 256u;
+var<workgroup> scratch: array<f32, WG>;
+
+fn workgroup_max(li: u32, v: f32) -> f32 {
+  scratch[li] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (li < s) { scratch[li] = max(scratch[li], scratch[li + s]); }
+    workgroupBarrier();
+  }
+  let r = scratch[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn workgroup_sum(li: u32, v: f32) -> f32 {
+  scratch[li] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (li < s) { scratch[li] += scratch[li + s]; }
+    workgroupBarrier();
+  }
+  let r = scratch[0];
+  workgroupBarrier();
+  return r;
+}
+
+// One workgroup per row: row_loss[n] = lse[n] - logits[n, target]; NaN for a target outside [0, C).
+@compute @workgroup_size(WG)
+fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                         @builtin(local_invocation_index) li: u32) {
+  let n = wg.x + wg.y * groups.x;
+  if (n >= p.N) { return; }  // uniform per workgroup, so the barriers below stay uniform
+  let base = n * p.C;
+  var m = -3.4e38;
+  for (var c = li; c < p.C; c += WG) { m = max(m, logits[base + c]); }
+  m = workgroup_max(li, m);
+  var s = 0.0;
+  for (var c = li; c < p.C; c += WG) { s += exp(logits[base + c] - m); }
+  s = workgroup_sum(li, s);
+  if (li == 0u) {
+    let l = m + log(s);
+    lse[n] = l;
+    let t = targets[n];
+    if (t < 0 || u32(t) >= p.C) {
+      row_loss[n] = bitcast<f32>(0x7fc00000u);
+    } else {
+      row_loss[n] = l - logits[base + u32(t)];
+    }
+  }
+}
+
+// loss[0] = mean of row_loss; one workgroup.
+@compute @workgroup_size(WG)
+fn cross_entropy_mean(@builtin(local_invocation_index) li: u32) {
+  var acc = 0.0;
+  for (var k = li; k < p.N; k += WG) { acc += row_loss_in[k]; }
+  let total = workgroup_sum(li, acc);
+  if (li == 0u) { loss[0] = total / f32(p.N); }
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;
+  if (idx >= p.N * p.C) { return; }
+  let n = idx / p.C;
+  let c = idx % p.C;
+  let prob = exp(logits[idx] - lse[n]);
+  let hit = select(0.0, 1.0, i32(c) == targets[n]);
+  dlogits[idx] += (prob - hit) * dloss[0] / f32(p.N);
+}

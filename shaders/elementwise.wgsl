@@ -1,0 +1,99 @@
+// Elementwise ops and their gradients over flat float arrays of n elements.
+// Forward entries write `out`; backward entries accumulate (+=) into `out`, which is then a gradient.
+
+struct Params {
+  n: u32,      // number of elements
+  alpha: f32,  // fill value / scale
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;  // [n]
+@group(0) @binding(2) var<storage, read> a: array<f32>;          // [n]
+@group(0) @binding(3) var<storage, read> b: array<f32>;          // [n]
+
+// 0 = tanh, 1 = sigmoid, 2 = relu
+override OP: u32 = 0u;
+
+const WG: u32 = 256u;
+
+fn index(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.x + gid.y * groups.x * WG;
+}
+
+// tanh clamped first: some drivers compute tanh through exp and return NaN for |x| > ~44.
+fn tanh_safe(x: f32) -> f32 {
+  return tanh(clamp(x, -15.0, 15.0));
+}
+
+fn activate(x: f32) -> f32 {
+  switch OP {
+    case 0u: { return tanh_safe(x); }
+    case 1u: { return 1.0 / (1.0 + exp(-x)); }
+    default: { return max(x, 0.0); }
+  }
+}
+
+// Derivative written in terms of the forward output y, which is what forward saves.
+fn activate_grad_from_output(y: f32) -> f32 {
+  switch OP {
+    case 0u: { return 1.0 - y * y; }
+    case 1u: { return y * (1.0 - y); }
+    default: { return select(0.0, 1.0, y > 0.0); }
+  }
+}
+
+// out[i] = alpha
+@compute @workgroup_size(WG)
+fn fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] = p.alpha; }
+}
+
+// out[i] += alpha * a[i]   (gradient accumulation; add_backward is two of these)
+@compute @workgroup_size(WG)
+fn accumulate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] += p.alpha * a[i]; }
+}
+
+// out[i] = alpha * a[i]
+@compute @workgroup_size(WG)
+fn scale_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] = p.alpha * a[i]; }
+}
+
+// out = a + b
+@compute @workgroup_size(WG)
+fn add_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] = a[i] + b[i]; }
+}
+
+// out = a * b
+@compute @workgroup_size(WG)
+fn mul_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] = a[i] * b[i]; }
+}
+
+// d_lhs += dout * rhs   (called once per operand: a = dout, b = the other operand)
+@compute @workgroup_size(WG)
+fn mul_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] += a[i] * b[i]; }
+}
+
+// out = f(a)
+@compute @workgroup_size(WG)
+fn activation_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] = activate(a[i]); }
+}
+
+// dinp += dout * f'(x), with a = dout and b = the saved output y = f(x)
+@compute @workgroup_size(WG)
+fn activation_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { out[i] += a[i] * activate_grad_from_output(b[i]); }
+}

@@ -1,0 +1,109 @@
+// Row gather by int32 index (an embedding lookup: one-hot input times a weight, without the one-hot) and its
+// gradient, a scatter-add made deterministic: ids are bucketed (count, scan, order) so each table row sums
+// its own rows of dout in index order, with no float atomics.
+//   forward:  out[n, d] (+)= table[ids[n], d]        (TRANSPOSED: table is [D, V], i.e. columns of W_ih)
+//   backward: dtable[v, d] += Σ_{n: ids[n] = v} dout[n, d]
+
+struct Params {
+  N: u32,  // number of ids
+  D: u32,  // row width
+  V: u32,  // table rows (vocabulary)
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> table: array<f32>;             // [V, D] or [D, V]
+@group(0) @binding(2) var<storage, read> ids: array<i32>;               // [N]
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;         // [N, D]
+@group(0) @binding(4) var<storage, read_write> dtable: array<f32>;      // [V, D] or [D, V]
+@group(0) @binding(5) var<storage, read> dout: array<f32>;              // [N, D]
+@group(0) @binding(6) var<storage, read_write> counts: array<atomic<u32>>;  // [V] ids per row (zeroed first)
+@group(0) @binding(7) var<storage, read_write> rank: array<u32>;        // [N] position among equal ids
+@group(0) @binding(8) var<storage, read_write> offsets: array<u32>;     // [V + 1] bucket starts
+@group(0) @binding(9) var<storage, read_write> order: array<u32>;       // [N] ids' positions, grouped by id
+@group(0) @binding(10) var<storage, read> counts_in: array<u32>;        // [V] (the counts, read back)
+
+override TRANSPOSED: bool = false;
+override ACCUMULATE: bool = false;  // forward adds into out (e.g. onto a bias already there)
+
+const WG: u32 = 256u;
+
+fn table_index(v: u32, d: u32) -> u32 {
+  if (TRANSPOSED) { return d * p.V + v; }
+  return v * p.D + d;
+}
+
+@compute @workgroup_size(WG)
+fn gather_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;
+  if (idx >= p.N * p.D) { return; }
+  let n = idx / p.D;
+  let d = idx % p.D;
+  let id = ids[n];
+  var v = bitcast<f32>(0x7fc00000u);  // NaN marks an id outside the table
+  if (id >= 0 && u32(id) < p.V) { v = table[table_index(u32(id), d)]; }
+  if (ACCUMULATE) { v += out[idx]; }
+  out[idx] = v;
+}
+
+// rank[n] = #{m < n : ids[m] = ids[n]}; counts[ids[n]] += 1. O(N²) compares, which is cheap for N = T·B.
+@compute @workgroup_size(WG)
+fn gather_count(@builtin(global_invocation_id) gid: vec3u) {
+  let n = gid.x;
+  if (n >= p.N) { return; }
+  let id = ids[n];
+  var r = 0u;
+  for (var m = 0u; m < n; m++) { r += select(0u, 1u, ids[m] == id); }
+  rank[n] = r;
+  if (id >= 0 && u32(id) < p.V) { atomicAdd(&counts[u32(id)], 1u); }
+}
+
+var<workgroup> chunk_sums: array<u32, WG>;
+
+// offsets = exclusive prefix sum of counts; one workgroup, each thread a contiguous chunk.
+@compute @workgroup_size(WG)
+fn gather_offsets(@builtin(local_invocation_index) li: u32) {
+  let per = (p.V + WG - 1u) / WG;
+  let start = min(li * per, p.V);
+  let stop = min(start + per, p.V);
+  var s = 0u;
+  for (var v = start; v < stop; v++) { s += counts_in[v]; }
+  chunk_sums[li] = s;
+  workgroupBarrier();
+  if (li == 0u) {
+    var run = 0u;
+    for (var k = 0u; k < WG; k++) {
+      let c = chunk_sums[k];
+      chunk_sums[k] = run;
+      run += c;
+    }
+    offsets[p.V] = run;
+  }
+  workgroupBarrier();
+  var run = chunk_sums[li];
+  for (var v = start; v < stop; v++) {
+    offsets[v] = run;
+    run += counts_in[v];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn gather_order(@builtin(global_invocation_id) gid: vec3u) {
+  let n = gid.x;
+  if (n >= p.N) { return; }
+  let id = ids[n];
+  if (id >= 0 && u32(id) < p.V) { order[offsets[u32(id)] + rank[n]] = n; }
+}
+
+// One thread per table element: sums its bucket's rows of dout in index order.
+@compute @workgroup_size(WG)
+fn gather_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;
+  if (idx >= p.V * p.D) { return; }
+  var v: u32; var d: u32;
+  if (TRANSPOSED) { d = idx / p.V; v = idx % p.V; } else { v = idx / p.D; d = idx % p.D; }
+  let lo = offsets[v];
+  let hi = offsets[v + 1u];
+  var acc = 0.0;
+  for (var k = lo; k < hi; k++) { acc += dout[order[k] * p.D + d]; }
+  if (hi > lo) { dtable[idx] += acc; }
+}

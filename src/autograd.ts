@@ -1,0 +1,2 @@
+// wr.autograd: torch.autograd's entry points.
+export { backward, noGrad, isGradEnabled } from './core/autograd.js';

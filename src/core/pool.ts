@@ -1,0 +1,89 @@
+import { BufferUsage } from './gpu-constants.js';
+
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/** Rounds a request up to a size class (powers of two and 1.5x powers of two, at least 256 bytes). */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const p = 2 ** Math.ceil(Math.log2(bytes));
+  return p * 0.75 >= bytes ? p * 0.75 : p;
+}
+
+/**
+ * Reuses storage buffers by size class. A released buffer may still be read by commands that are
+ * encoded but not yet submitted, so it only becomes reusable after the next submit (`onSubmit`).
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  liveBuffers = 0;
+  liveBytes = 0;
+  pooledBuffers = 0;
+  pooledBytes = 0;
+  private nextId = 1;
+  readonly ids = new WeakMap<GPUBuffer, number>();
+
+  constructor(private readonly device: GPUDevice, private readonly maxBufferSize: number) {}
+
+  acquire(bytes: number, label: string): GPUBuffer {
+    const size = sizeClass(bytes);
+    if (size > this.maxBufferSize && bytes <= this.maxBufferSize) return this.create(bytes, label);
+    if (bytes > this.maxBufferSize) {
+      throw new RangeError(`buffer "${label}" needs ${bytes} bytes, over this adapter's maxBufferSize of ${this.maxBufferSize}`);
+    }
+    const list = this.free.get(size);
+    const reused = list?.pop();
+    if (reused) {
+      this.pooledBuffers--;
+      this.pooledBytes -= reused.size;
+      this.liveBuffers++;
+      this.liveBytes += reused.size;
+      if (reused.label !== label) reused.label = label;
+      return reused;
+    }
+    return this.create(size, label);
+  }
+
+  private create(size: number, label: string): GPUBuffer {
+    const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+    this.ids.set(buffer, this.nextId++);
+    this.liveBuffers++;
+    this.liveBytes += size;
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    this.liveBuffers--;
+    this.liveBytes -= buffer.size;
+    this.pending.push(buffer);
+  }
+
+  /** Called after a submit: buffers released before it are now safe to hand out again. */
+  onSubmit(): void {
+    for (const b of this.pending) {
+      const list = this.free.get(b.size) ?? [];
+      list.push(b);
+      this.free.set(b.size, list);
+      this.pooledBuffers++;
+      this.pooledBytes += b.size;
+    }
+    this.pending = [];
+  }
+
+  /** Destroys every pooled (free) buffer. */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooledBuffers = 0;
+    this.pooledBytes = 0;
+  }
+
+  idOf(buffer: GPUBuffer): number {
+    let id = this.ids.get(buffer);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(buffer, id);
+    }
+    return id;
+  }
+}

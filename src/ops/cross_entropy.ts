@@ -1,0 +1,39 @@
+// Fused softmax + cross-entropy (shaders/cross_entropy.wgsl), mean over rows, with its gradient.
+import source from '../../shaders/cross_entropy.wgsl?raw';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../core/autograd.js';
+import { shapeString } from '../core/errors.js';
+import { grid, rowGrid } from './grid.js';
+
+const FILE = 'cross_entropy.wgsl';
+
+/** Mean cross-entropy of logits [N, C] against int32 targets [N] (PyTorch's F.cross_entropy). Returns [] scalar. */
+export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  if (logits.shape.length !== 2 || logits.dtype !== 'float32') {
+    throw new RangeError(`crossEntropy: logits must be float32 [N, C], got ${shapeString(logits.shape)} ${logits.dtype}`);
+  }
+  const [N, C] = logits.shape;
+  if (targets.dtype !== 'int32' || targets.numel !== N) {
+    throw new RangeError(`crossEntropy: targets must be int32 [${N}] to match logits ${shapeString(logits.shape)}, got ${shapeString(targets.shape)} ${targets.dtype}`);
+  }
+  if (targets.cpuData) {
+    const bad = targets.cpuData.findIndex((t) => t < 0 || t >= C);
+    if (bad >= 0) throw new RangeError(`crossEntropy: target ${targets.cpuData[bad]} at index ${bad} is outside [0, ${C})`);
+  }
+  const ctx = logits.ctx;
+  const rowLoss = ctx.empty([N], 'float32', 'ce-row-loss');
+  const lse = ctx.empty([N], 'float32', 'ce-lse');
+  const loss = ctx.empty([], 'float32', 'ce-loss');
+  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_forward' }), rowGrid(ctx, N), [logits, targets, rowLoss, lse], [N, C]);
+  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_mean' }), [1],
+    [null, null, null, null, loss, null, null, rowLoss], [N, C]);
+  rowLoss.dispose();
+  record('crossEntropy', [logits, null], [loss], [logits, targets, lse], ([dLoss], sink, [sLogits, sTargets, sLse]) => {
+    const dLogits = sink.gradOf(0);
+    if (!dLogits) return;
+    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_backward' }), grid(ctx, N * C),
+      [sLogits, sTargets, null, sLse, null, dLogits, dLoss!], [N, C]);
+  });
+  lse.dispose();
+  return loss;
+}

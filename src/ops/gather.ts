@@ -1,0 +1,68 @@
+// Row gather by int32 ids (shaders/gather.wgsl): an embedding lookup, i.e. one-hot(ids)·W without building the
+// one-hot; its gradient is a deterministic scatter-add (bucket the ids, then each table row sums its bucket).
+import source from '../../shaders/gather.wgsl?raw';
+import type { Context } from '../core/context.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../core/autograd.js';
+import { shapeString } from '../core/errors.js';
+import { grid } from './grid.js';
+
+const FILE = 'gather.wgsl';
+
+export interface GatherOptions {
+  /** The table is stored [D, V] (PyTorch's W_ih [4H, vocab]): gather columns instead of rows. */
+  transposed?: boolean;
+}
+
+/** Checks ids that came from the CPU against the table size, naming the first bad one. */
+export function assertIdsInRange(ids: Tensor, V: number, what: string): void {
+  if (!ids.cpuData) return;
+  const bad = ids.cpuData.findIndex((v) => v < 0 || v >= V);
+  if (bad >= 0) throw new RangeError(`${what}: token id ${ids.cpuData[bad]} at position ${bad} is outside the vocabulary [0, ${V})`);
+}
+
+/** out[n, d] (+)= table[ids[n], d] (or table[d, ids[n]] if transposed), no tape. */
+export function gatherInto(out: Tensor, table: Tensor, ids: Tensor, N: number, D: number, V: number,
+  opts: { transposed?: boolean; accumulate?: boolean } = {}): void {
+  const ctx = out.ctx;
+  const kernel = ctx.kernel({
+    file: FILE, source, entry: 'gather_forward',
+    constants: { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ? 1 : 0 },
+  });
+  ctx.dispatch(kernel, grid(ctx, N * D), [table, ids, out], [N, D, V]);
+}
+
+/** dtable += scatter of dout[N, D] rows by ids, no tape. Deterministic: 4 small dispatches + 1 over the table. */
+export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: number, D: number, V: number,
+  opts: { transposed?: boolean } = {}): void {
+  const ctx: Context = dtable.ctx;
+  const params = [N, D, V];
+  const counts = ctx.zeros([V], 'float32', 'gather-counts');  // zero bits are u32 zeros
+  const rank = ctx.empty([N], 'int32', 'gather-rank');
+  const offsets = ctx.empty([V + 1], 'int32', 'gather-offsets');
+  const order = ctx.empty([N], 'int32', 'gather-order');
+  const k = (entry: string, constants?: Record<string, number>) => ctx.kernel({ file: FILE, source, entry, constants });
+  ctx.dispatch(k('gather_count'), [Math.ceil(N / 256)], [null, ids, null, null, null, counts, rank], params);
+  ctx.dispatch(k('gather_offsets'), [1], [null, null, null, null, null, null, null, offsets, null, counts], params);
+  ctx.dispatch(k('gather_order'), [Math.ceil(N / 256)], [null, ids, null, null, null, null, rank, offsets, order], params);
+  ctx.dispatch(k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0 }), grid(ctx, V * D),
+    [null, null, null, dtable, dout, null, null, offsets, order], params);
+  for (const t of [counts, rank, offsets, order]) t.dispose();
+}
+
+/** Embedding lookup: table [V, D] (or [D, V] if transposed), int32 ids of any shape → [...ids.shape, D]. */
+export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Tensor {
+  if (table.shape.length !== 2 || table.dtype !== 'float32') throw new RangeError(`gather: table must be float32 2-D, got ${shapeString(table.shape)}`);
+  if (ids.dtype !== 'int32') throw new TypeError(`gather: ids must be int32, got ${ids.dtype}`);
+  const transposed = opts.transposed ?? false;
+  const [V, D] = transposed ? [table.shape[1], table.shape[0]] : [table.shape[0], table.shape[1]];
+  assertIdsInRange(ids, V, 'gather');
+  const N = ids.numel;
+  const out = table.ctx.empty([...ids.shape, D], 'float32', 'gather');
+  gatherInto(out, table, ids, N, D, V, { transposed });
+  record('gather', [table, null], [out], [ids], ([dOut], sink, [sIds]) => {
+    const dTable = sink.gradOf(0);
+    if (dTable) scatterAddInto(dTable, dOut!, sIds, N, D, V, { transposed });
+  });
+  return out;
+}

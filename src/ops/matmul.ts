@@ -1,0 +1,81 @@
+// Matrix multiply (shaders/matmul.wgsl) with transpose variants and a bias epilogue; backward reuses the
+// same kernel with the chain rule's transpose flags and accumulates into the gradients.
+import source from '../../shaders/matmul.wgsl?raw';
+import type { Context } from '../core/context.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../core/autograd.js';
+import { shapeString } from '../core/errors.js';
+import { sumRowsInto } from './reduce.js';
+
+const FILE = 'matmul.wgsl';
+const TILE = 64;
+
+export interface MatmulOptions {
+  /** Use Aᵀ: A is stored [K, M]. */
+  transA?: boolean;
+  /** Use Bᵀ: B is stored [N, K] (e.g. a PyTorch weight [out, in]). */
+  transB?: boolean;
+  /** Added to every row: [N]. */
+  bias?: Tensor | null;
+}
+
+/**
+ * Encodes out (+)= op(A)·op(B) (+ bias) on raw tensors, with no tape. out is [M, N].
+ */
+export function matmulInto(
+  out: Tensor, a: Tensor, b: Tensor, M: number, N: number, K: number,
+  opts: { transA?: boolean; transB?: boolean; bias?: Tensor | null; accumulate?: boolean } = {},
+): void {
+  const ctx: Context = out.ctx;
+  const kernel = ctx.kernel({
+    file: FILE,
+    source,
+    entry: 'matmul_forward',
+    constants: {
+      TRANS_A: opts.transA ? 1 : 0,
+      TRANS_B: opts.transB ? 1 : 0,
+      HAS_BIAS: opts.bias ? 1 : 0,
+      ACCUMULATE: opts.accumulate ? 1 : 0,
+    },
+  });
+  ctx.dispatch(kernel, [Math.ceil(N / TILE), Math.ceil(M / TILE)], [a, b, opts.bias ?? ctx.dummyBuffer(), out], [M, N, K]);
+}
+
+/** out = op(A)·op(B) + bias, recorded on the tape. A: [M, K] ([K, M] if transA); B: [K, N] ([N, K] if transB). */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  if (a.shape.length !== 2 || b.shape.length !== 2) {
+    throw new RangeError(`matmul: expected 2-D tensors, got ${shapeString(a.shape)} and ${shapeString(b.shape)}`);
+  }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new TypeError('matmul: expected float32 tensors');
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  const [M, K] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [Kb, N] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (K !== Kb) {
+    throw new RangeError(
+      `matmul: inner dimensions differ: ${shapeString(a.shape)}${transA ? 'ᵀ' : ''} · ${shapeString(b.shape)}${transB ? 'ᵀ' : ''}`,
+    );
+  }
+  const bias = opts.bias ?? null;
+  if (bias && (bias.numel !== N || bias.dtype !== 'float32')) {
+    throw new RangeError(`matmul: bias shape ${shapeString(bias.shape)} does not match ${N} output columns`);
+  }
+  const out = a.ctx.empty([M, N], 'float32', 'matmul');
+  matmulInto(out, a, b, M, N, K, { transA, transB, bias });
+  record('matmul', [a, b, bias], [out], [a, b], ([dOut], sink, [sa, sb]) => {
+    const dA = sink.gradOf(0);
+    const dB = sink.gradOf(1);
+    const dBias = sink.gradOf(2);
+    // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, with the stored layouts' transposes folded in.
+    if (dA) {
+      if (transA) matmulInto(dA, sb, dOut!, K, M, N, { transA: transB, transB: true, accumulate: true }); // dAᵀ = op(B)·dCᵀ
+      else matmulInto(dA, dOut!, sb, M, K, N, { transB: !transB, accumulate: true });
+    }
+    if (dB) {
+      if (transB) matmulInto(dB, dOut!, sa, N, K, M, { transA: true, transB: transA, accumulate: true }); // dBᵀ = dCᵀ·op(A)
+      else matmulInto(dB, sa, dOut!, K, N, M, { transA: !transA, accumulate: true });
+    }
+    if (dBias) sumRowsInto(dBias, dOut!, M, N);
+  });
+  return out;
+}

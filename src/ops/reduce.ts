@@ -1,0 +1,58 @@
+// Reductions (shaders/reduce.wgsl): sum over an axis with its gradient, and the global L2 norm of many
+// buffers (gradient clipping) computed entirely on the GPU.
+import source from '../../shaders/reduce.wgsl?raw';
+import type { Context } from '../core/context.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../core/autograd.js';
+import { shapeString } from '../core/errors.js';
+import { grid } from './grid.js';
+
+const FILE = 'reduce.wgsl';
+
+function sumAxisInto(out: Tensor, inp: Tensor, outer: number, R: number, inner: number, accumulate: boolean): void {
+  const ctx = out.ctx;
+  const kernel = ctx.kernel({ file: FILE, source, entry: 'sum_axis_forward', constants: { ACCUMULATE: accumulate ? 1 : 0 } });
+  ctx.dispatch(kernel, grid(ctx, outer * inner), [inp, out], [outer, R, inner, 0]);
+}
+
+/** dBias[N] += Σ_rows dOut[M, N] (bias gradients). */
+export function sumRowsInto(out: Tensor, inp: Tensor, M: number, N: number): void {
+  sumAxisInto(out, inp, 1, M, N, true);
+}
+
+/** Sum over one axis (dropped from the shape, as torch.sum(x, dim)). */
+export function sum(x: Tensor, axis: number): Tensor {
+  if (x.dtype !== 'float32') throw new TypeError('sum: expected a float32 tensor');
+  const rank = x.shape.length;
+  const ax = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(ax) || ax < 0 || ax >= rank) throw new RangeError(`sum: axis ${axis} is out of range for shape ${shapeString(x.shape)}`);
+  const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+  const R = x.shape[ax];
+  const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const outShape = x.shape.filter((_, i) => i !== ax);
+  const out = x.ctx.empty(outShape, 'float32', 'sum');
+  sumAxisInto(out, x, outer, R, inner, false);
+  record('sum', [x], [out], [], ([dOut], sink) => {
+    const dx = sink.gradOf(0);
+    if (!dx) return;
+    const ctx = x.ctx;
+    const kernel = ctx.kernel({ file: FILE, source, entry: 'sum_axis_backward' });
+    ctx.dispatch(kernel, grid(ctx, outer * R * inner), [null, null, dx, dOut!], [outer, R, inner, 0]);
+  });
+  return out;
+}
+
+/**
+ * √(Σ over all tensors of Σ x²) into a new scalar tensor [1], on the GPU: one sum_squares dispatch per tensor
+ * into a slot of a partials buffer, then one global_norm.
+ */
+export function globalNorm(ctx: Context, tensors: readonly Tensor[]): Tensor {
+  const partials = ctx.empty([Math.max(1, tensors.length)], 'float32', 'norm-partials');
+  const squares = ctx.kernel({ file: FILE, source, entry: 'sum_squares' });
+  tensors.forEach((t, slot) => ctx.dispatch(squares, [1], [t, null, null, null, partials], [1, t.numel, 1, slot]));
+  const norm = ctx.empty([1], 'float32', 'norm');
+  const finish = ctx.kernel({ file: FILE, source, entry: 'global_norm' });
+  ctx.dispatch(finish, [1], [null, norm, null, null, partials], [1, 1, 1, tensors.length]);
+  partials.dispose();
+  return norm;
+}
