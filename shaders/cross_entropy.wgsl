@@ -18,6 +18,8 @@ struct Params {
 @group(0) @binding(8) var<storage, read> row_loss_in: array<f32>;     // [N]
 
 const WG: u32 = 256u;
+// A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
+var<private> NAN_BITS: u32 = 0x7fc00000u;
 var<workgroup> scratch: array<f32, WG>;
 
 fn workgroup_max(li: u32, v: f32) -> f32 {
@@ -62,7 +64,7 @@ fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgrou
     lse[n] = l;
     let t = targets[n];
     if (t < 0 || u32(t) >= p.C) {
-      row_loss[n] = bitcast<f32>(0x7fc00000u);
+      row_loss[n] = bitcast<f32>(NAN_BITS);
     } else {
       row_loss[n] = l - logits[base + u32(t)];
     }

@@ -26,6 +26,8 @@ override TRANSPOSED: bool = false;
 override ACCUMULATE: bool = false;  // forward adds into out (e.g. onto a bias already there)
 
 const WG: u32 = 256u;
+// A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
+var<private> NAN_BITS: u32 = 0x7fc00000u;
 
 fn table_index(v: u32, d: u32) -> u32 {
   if (TRANSPOSED) { return d * p.V + v; }
@@ -39,7 +41,7 @@ fn gather_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let n = idx / p.D;
   let d = idx % p.D;
   let id = ids[n];
-  var v = bitcast<f32>(0x7fc00000u);  // NaN marks an id outside the table
+  var v = bitcast<f32>(NAN_BITS);  // NaN marks an id outside the table
   if (id >= 0 && u32(id) < p.V) { v = table[table_index(u32(id), d)]; }
   if (ACCUMULATE) { v += out[idx]; }
   out[idx] = v;

@@ -8,3 +8,4 @@ export * as ops from './ops/index.js';
 export * as autograd from './autograd.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
+export * as nn from './nn/index.js';

@@ -1,0 +1,79 @@
+// Elman RNN cell, one whole time step per dispatch (PyTorch nn.RNN):
+//   h_t = act(x_t·W_ihᵀ + b_ih + h_{t-1}·W_hhᵀ + b_hh),  act = tanh or relu
+// The input projection x·W_ihᵀ for all steps comes precomputed (one matmul, or a gather for token ids).
+// Backward, one dispatch per step: each thread (b, k) recomputes the row's pre-activation gradients
+//   dpre_t = (dout_t + dh_t) ⊙ act'(h_t)
+// on the fly and reduces dh_{t-1}[b, k] = Σ_j dpre_t[b, j] · W_hh[j, k], so no second dispatch is needed.
+
+struct Params {
+  T: u32,
+  B: u32,
+  H: u32,
+  t: u32,       // time index of this step
+  t_prev: u32,  // time index of the previous step, or 0xffffffff at the first step (read h0)
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> xproj: array<f32>;         // [T, B, H]
+@group(0) @binding(2) var<storage, read> w_hh: array<f32>;          // [H, H]
+@group(0) @binding(3) var<storage, read> b_ih: array<f32>;          // [H]
+@group(0) @binding(4) var<storage, read> b_hh: array<f32>;          // [H]
+@group(0) @binding(5) var<storage, read> h0: array<f32>;            // [B, H]
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;     // [T, B, H] forward writes, saved for backward
+@group(0) @binding(7) var<storage, read> dout: array<f32>;          // [T, B, H] upstream gradient of out
+@group(0) @binding(8) var<storage, read> dh_in: array<f32>;         // [B, H] gradient reaching h_t from step t+1 (dh_N first)
+@group(0) @binding(9) var<storage, read_write> dh_out: array<f32>;  // [B, H] gradient of h_{t-1}
+@group(0) @binding(10) var<storage, read_write> dpre: array<f32>;   // [T, B, H] gradient of the pre-activation
+@group(0) @binding(11) var<storage, read> states: array<f32>;       // [T, B, H] saved outputs (backward reads)
+
+override RELU: bool = false;
+override HAS_BIAS: bool = true;
+override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, only h_N
+
+const NO_STEP: u32 = 0xffffffffu;
+const WG: u32 = 64u;
+
+fn hprev(b: u32, k: u32) -> f32 {
+  if (p.t_prev == NO_STEP) { return h0[b * p.H + k]; }
+  return out[(p.t_prev * p.B + b) * p.H + k];
+}
+
+@compute @workgroup_size(WG)
+fn rnn_step_forward(@builtin(global_invocation_id) gid: vec3u) {
+  let idx = gid.x;  // b * H + j
+  if (idx >= p.B * p.H) { return; }
+  let b = idx / p.H;
+  let j = idx % p.H;
+  var pre = xproj[p.t * p.B * p.H + idx];
+  if (HAS_BIAS) { pre += b_ih[j] + b_hh[j]; }
+  for (var k = 0u; k < p.H; k++) {
+    pre = fma(hprev(b, k), w_hh[j * p.H + k], pre);
+  }
+  var h: f32;
+  if (RELU) { h = max(pre, 0.0); } else { h = tanh(clamp(pre, -15.0, 15.0)); }
+  out[p.t * p.B * p.H + idx] = h;
+}
+
+// Gradient of the pre-activation of unit j in row b at step t.
+fn dpre_of(b: u32, j: u32) -> f32 {
+  let o = (p.t * p.B + b) * p.H + j;
+  var d = dh_in[b * p.H + j];
+  if (HAS_DOUT) { d += dout[o]; }
+  let h = states[o];
+  if (RELU) { return select(0.0, d, h > 0.0); }
+  return d * (1.0 - h * h);
+}
+
+@compute @workgroup_size(WG)
+fn rnn_step_backward(@builtin(global_invocation_id) gid: vec3u) {
+  let idx = gid.x;  // b * H + k
+  if (idx >= p.B * p.H) { return; }
+  let b = idx / p.H;
+  let k = idx % p.H;
+  var acc = 0.0;
+  for (var j = 0u; j < p.H; j++) {
+    acc = fma(dpre_of(b, j), w_hh[j * p.H + k], acc);
+  }
+  dpre[p.t * p.B * p.H + idx] = dpre_of(b, k);
+  dh_out[idx] = acc;
+}

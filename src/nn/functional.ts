@@ -1,0 +1,4 @@
+// wr.nn.functional (torch.nn.functional).
+export { crossEntropy } from '../ops/cross_entropy.js';
+export { tanh, sigmoid, relu } from '../ops/elementwise.js';
+export { gather as embedding } from '../ops/gather.js';

@@ -1,0 +1,98 @@
+// Module: parameters by PyTorch name, state dicts, zeroGrad (torch.nn.Module's bookkeeping).
+import type { Context } from '../core/context.js';
+import { Parameter } from '../core/tensor.js';
+import { shapeString } from '../core/errors.js';
+import { makeRng } from '../data/rng.js';
+
+export abstract class Module {
+  private readonly ownParams = new Map<string, Parameter>();
+  private readonly children = new Map<string, Module>();
+
+  constructor(readonly ctx: Context) {}
+
+  protected registerParameter(name: string, p: Parameter): Parameter {
+    this.ownParams.set(name, p);
+    return p;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  /** Every parameter by its PyTorch state_dict name (children prefixed with 'child.'). */
+  namedParameters(): Map<string, Parameter> {
+    const out = new Map<string, Parameter>(this.ownParams);
+    for (const [prefix, child] of this.children) {
+      for (const [name, p] of child.namedParameters()) out.set(`${prefix}.${name}`, p);
+    }
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return [...this.namedParameters().values()];
+  }
+
+  /** Shapes by name, e.g. for io.saveSafetensors. */
+  parameterShapes(): Record<string, number[]> {
+    const shapes: Record<string, number[]> = {};
+    for (const [name, p] of this.namedParameters()) shapes[name] = [...p.shape];
+    return shapes;
+  }
+
+  /** Clears gradients (PyTorch 2's default set_to_none=True: grads become null). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  async stateDict(): Promise<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = {};
+    for (const [name, p] of this.namedParameters()) out[name] = (await p.read()) as Float32Array;
+    return out;
+  }
+
+  /**
+   * Loads weights by name. Every entry is checked before anything is written, so a bad state dict (missing,
+   * unknown or wrongly sized entry) throws naming it and leaves the module as it was.
+   */
+  loadStateDict(record: Record<string, Float32Array | ArrayLike<number>>): void {
+    const named = this.namedParameters();
+    const missing = [...named.keys()].filter((k) => !(k in record));
+    const unknown = Object.keys(record).filter((k) => !named.has(k));
+    const problems: string[] = [];
+    if (missing.length) problems.push(`missing: ${missing.join(', ')}`);
+    if (unknown.length) problems.push(`unknown: ${unknown.join(', ')}`);
+    for (const [name, p] of named) {
+      const v = record[name];
+      if (v && v.length !== p.numel) problems.push(`${name} has ${v.length} values, expected ${p.numel} for shape ${shapeString(p.shape)}`);
+    }
+    if (problems.length) throw new RangeError(`loadStateDict: ${problems.join('; ')}`);
+    for (const [name, p] of named) {
+      const v = record[name];
+      const data = v instanceof Float32Array ? v : Float32Array.from(v);
+      this.ctx.writeBuffer(p.buffer, 0, data);
+    }
+  }
+}
+
+/** A parameter drawn from U(-bound, bound), as PyTorch's default initialisers do. */
+export function uniformParameter(ctx: Context, shape: number[], bound: number, rng: () => number): Parameter {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (2 * rng() - 1) * bound;
+  return new Parameter(ctx.tensor(data, shape));
+}
+
+export function initRng(seed?: number): () => number {
+  return seed === undefined ? Math.random : makeRng(seed);
+}
+
+export function assertPositiveInt(value: unknown, name: string, owner: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,237 @@
+// nn.RNN, nn.GRU, nn.LSTM with PyTorch's options, parameter names, layouts, gate orders and initialisation.
+// Each layer and direction: one input projection for all T steps (a matmul, or a column gather from W_ih for
+// token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step.
+import type { Context } from '../core/context.js';
+import type { Tensor, Parameter } from '../core/tensor.js';
+import { shapeString } from '../core/errors.js';
+import { matmul } from '../ops/matmul.js';
+import { gather, assertIdsInRange } from '../ops/gather.js';
+import { narrow0, cat, transpose01 } from '../ops/layout.js';
+import type { SequenceArgs, SequenceResult } from '../ops/recurrence.js';
+import { rnnSequence } from '../ops/rnn_cell.js';
+import { gruSequence } from '../ops/gru_cell.js';
+import { lstmSequence } from '../ops/lstm_cell.js';
+import { Module, uniformParameter, initRng, assertPositiveInt } from './module.js';
+
+export type CellMode = 'rnn' | 'gru' | 'lstm';
+
+export interface RNNOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  nonlinearity?: 'tanh' | 'relu';
+  bias?: boolean;
+  batchFirst?: boolean;
+  bidirectional?: boolean;
+  /** Seed for the initial weights (default: Math.random). */
+  seed?: number;
+}
+export type GRUOptions = Omit<RNNOptions, 'nonlinearity'>;
+export type LSTMOptions = Omit<RNNOptions, 'nonlinearity'>;
+
+const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
+const NAMES: Record<CellMode, string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' };
+
+interface DirectionParams {
+  wIH: Parameter; // [G*H, inputs]
+  wHH: Parameter; // [G*H, H]
+  bIH: Parameter | null; // [G*H]
+  bHH: Parameter | null; // [G*H]
+}
+
+export abstract class RNNBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly bidirectional: boolean;
+  readonly nonlinearity: 'tanh' | 'relu';
+  /** Gates per unit: RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o). */
+  readonly gates: number;
+  protected readonly layers: DirectionParams[][] = [];
+
+  constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions) {
+    super(ctx);
+    const name = NAMES[mode];
+    this.inputSize = assertPositiveInt(opts.inputSize, 'inputSize', name);
+    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', name);
+    this.numLayers = assertPositiveInt(opts.numLayers ?? 1, 'numLayers', name);
+    this.nonlinearity = opts.nonlinearity ?? 'tanh';
+    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
+      throw new RangeError(`${name}: nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
+    }
+    this.bias = opts.bias ?? true;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.bidirectional = opts.bidirectional ?? false;
+    this.gates = GATES[mode];
+    const rng = initRng(opts.seed);
+    const H = this.hiddenSize;
+    const GH = this.gates * H;
+    const bound = 1 / Math.sqrt(H);
+    for (let l = 0; l < this.numLayers; l++) {
+      const inputs = l === 0 ? this.inputSize : this.numDirections * H;
+      const dirs: DirectionParams[] = [];
+      for (let d = 0; d < this.numDirections; d++) {
+        const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh per layer and direction.
+        const wIH = this.registerParameter(`weight_ih${suffix}`, uniformParameter(ctx, [GH, inputs], bound, rng));
+        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, H], bound, rng));
+        const bIH = this.bias ? this.registerParameter(`bias_ih${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
+        const bHH = this.bias ? this.registerParameter(`bias_hh${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
+        dirs.push({ wIH, wHH, bIH, bHH });
+      }
+      this.layers.push(dirs);
+    }
+  }
+
+  get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  private get name(): string {
+    return NAMES[this.mode];
+  }
+
+  /** Validates the input; returns it time-major with T and B. */
+  protected prepareInput(x: Tensor): { xt: Tensor; T: number; B: number; ids: boolean } {
+    const name = this.name;
+    const ids = x.dtype === 'int32';
+    if (ids) {
+      if (x.shape.length !== 2) {
+        throw new RangeError(`${name}: token ids must be int32 ${this.batchFirst ? '[B, T]' : '[T, B]'}, got ${shapeString(x.shape)}`);
+      }
+      assertIdsInRange(x, this.inputSize, `${name} (inputSize ${this.inputSize})`);
+    } else if (x.shape.length !== 3 || x.shape[2] !== this.inputSize) {
+      throw new RangeError(
+        `${name}: input ${shapeString(x.shape)} should be ${this.batchFirst ? '[B, T, ' : '[T, B, '}${this.inputSize}] (inputSize ${this.inputSize})`,
+      );
+    }
+    const xt = this.batchFirst ? transpose01(x) : x;
+    const [T, B] = xt.shape;
+    if (T < 1 || B < 1) throw new RangeError(`${name}: input ${shapeString(x.shape)} is empty`);
+    return { xt, T, B, ids };
+  }
+
+  protected checkState(state: Tensor | undefined | null, what: string, B: number): void {
+    if (!state) return;
+    const want = [this.numDirections * this.numLayers, B, this.hiddenSize];
+    if (state.dtype !== 'float32' || state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
+      throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}`);
+    }
+  }
+
+  /** Runs all layers and directions. Returns output [T, B, D*H] (time-major) and the final states. */
+  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null): { output: Tensor; hN: Tensor; cN: Tensor | null } {
+    const { xt, T, B, ids } = this.prepareInput(x);
+    this.checkState(h0, 'h0', B);
+    this.checkState(c0, 'c0', B);
+    const H = this.hiddenSize;
+    const GH = this.gates * H;
+    const D = this.numDirections;
+    const temps: Tensor[] = xt !== x ? [xt] : [];
+    const hNs: Tensor[] = [];
+    const cNs: Tensor[] = [];
+    const stateFor = (s: Tensor | null, index: number): Tensor => {
+      const t = s ? narrow0(s, index, 1) : this.ctx.zeros([1, B, H], 'float32', 'h0');
+      const v = t.reshape([B, H]);
+      temps.push(t, v);
+      return v;
+    };
+    let layerInput = xt;
+    for (let l = 0; l < this.numLayers; l++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const p = this.layers[l][d];
+        let xProj: Tensor;
+        if (l === 0 && ids) {
+          xProj = gather(p.wIH, layerInput, { transposed: true }); // [T, B, GH]: columns of W_ih
+        } else {
+          const inW = layerInput.shape[2];
+          const flat = layerInput.reshape([T * B, inW]);
+          const proj = matmul(flat, p.wIH, { transB: true });
+          xProj = proj.reshape([T, B, GH]);
+          temps.push(flat, proj);
+        }
+        temps.push(xProj);
+        const args: SequenceArgs = {
+          xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH,
+          h0: stateFor(h0, l * D + d),
+          c0: this.mode === 'lstm' ? stateFor(c0, l * D + d) : null,
+          reverse: d === 1,
+        };
+        const r = this.cell(args);
+        outs.push(r.output);
+        hNs.push(r.hN);
+        if (r.cN) cNs.push(r.cN);
+      }
+      const layerOutput = D === 1 ? outs[0] : cat(outs, 2);
+      if (D > 1) temps.push(...outs);
+      if (layerInput !== xt) temps.push(layerInput);
+      layerInput = layerOutput;
+    }
+    const stack = (states: Tensor[]): Tensor => {
+      const shaped = states.map((s) => s.reshape([1, B, H]));
+      const out = shaped.length === 1 ? shaped[0] : cat(shaped, 0);
+      temps.push(...states, ...shaped.filter((s) => s !== out));
+      return out;
+    };
+    const hN = stack(hNs);
+    const cN = cNs.length ? stack(cNs) : null;
+    let output = layerInput;
+    if (this.batchFirst) {
+      output = transpose01(layerInput);
+      temps.push(layerInput);
+    }
+    for (const t of temps) t.dispose();
+    return { output, hN, cN };
+  }
+
+  private cell(args: SequenceArgs): SequenceResult {
+    switch (this.mode) {
+      case 'rnn': return rnnSequence(args, this.nonlinearity);
+      case 'gru': return gruSequence(args);
+      case 'lstm': return lstmSequence(args);
+    }
+  }
+}
+
+/** Elman RNN: h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) (or relu). */
+export class RNN extends RNNBase {
+  constructor(ctx: Context, opts: RNNOptions) {
+    super(ctx, 'rnn', opts);
+  }
+
+  /** x: [T, B, inputSize] (or [B, T, ...] with batchFirst) or int32 ids; h0: [D*numLayers, B, H]. */
+  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    const { output, hN } = this.run(x, h0 ?? null, null);
+    return [output, hN];
+  }
+}
+
+/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
+export class GRU extends RNNBase {
+  constructor(ctx: Context, opts: GRUOptions) {
+    super(ctx, 'gru', { ...opts, nonlinearity: 'tanh' });
+  }
+
+  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    const { output, hN } = this.run(x, h0 ?? null, null);
+    return [output, hN];
+  }
+}
+
+/** LSTM with PyTorch's gate order i, f, g, o. */
+export class LSTM extends RNNBase {
+  constructor(ctx: Context, opts: LSTMOptions) {
+    super(ctx, 'lstm', { ...opts, nonlinearity: 'tanh' });
+  }
+
+  forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+    if (state && (!Array.isArray(state) || state.length !== 2)) {
+      throw new TypeError('LSTM: the state must be a pair [h0, c0]');
+    }
+    const { output, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null);
+    return [output, [hN, cN!]];
+  }
+}

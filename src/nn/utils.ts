@@ -1,0 +1,39 @@
+// webrnn.nn.utils: gradient clipping (torch.nn.utils.clip_grad_norm_), entirely on the GPU.
+import type { Parameter, Tensor } from '../core/tensor.js';
+import { globalNorm } from '../ops/reduce.js';
+import { dispatchOptim } from '../optim/kernels.js';
+
+/**
+ * Scales the gradients of `params` in place so that their total L2 norm is at most `maxNorm`
+ * (grad *= min(1, maxNorm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_). Parameters without a gradient
+ * are skipped. Nothing is read back to the CPU: the norm and the coefficient stay in GPU buffers.
+ * Returns the total norm before clipping as a scalar tensor (shape []), which the caller may read or dispose.
+ */
+export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tensor {
+  if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0) {
+    throw new RangeError(`clipGradNorm: maxNorm must be a finite positive number, got ${String(maxNorm)}`);
+  }
+  if (params == null || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
+    throw new TypeError('clipGradNorm: params must be an iterable of Parameters (e.g. model.parameters())');
+  }
+  const list = Array.from(params);
+  if (list.length === 0) throw new Error('clipGradNorm: got an empty parameter list');
+  const ctx = list[0].ctx;
+  const grads: Tensor[] = [];
+  list.forEach((p, i) => {
+    const g = p.grad;
+    if (!g) return;
+    if (g.dtype !== 'float32') throw new TypeError(`clipGradNorm: the gradient of parameter ${i} is ${g.dtype}, expected float32`);
+    if (g.ctx !== ctx) throw new Error(`clipGradNorm: parameter ${i} belongs to another context than parameter 0`);
+    if (!grads.includes(g)) grads.push(g);
+  });
+  if (grads.length === 0) return ctx.zeros([], 'float32', 'grad-norm');
+  const norm = globalNorm(ctx, grads);
+  const coef = ctx.empty([1], 'float32', 'clip-coef');
+  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { maxNorm });
+  for (const g of grads) dispatchOptim(ctx, 'scale_by_coefficient', g.numel, { x: g, coef }, { n: g.numel });
+  coef.dispose();
+  const scalar = norm.view([]);
+  norm.dispose();
+  return scalar;
+}

@@ -1,0 +1,106 @@
+// What every fused recurrent cell (rnn_cell, gru_cell, lstm_cell) shares: the op's arguments, the order of
+// time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
+// gradients become weight gradients in a few large matmuls over all T·B rows at once.
+import type { Tensor } from '../core/tensor.js';
+import type { GradSink } from '../core/autograd.js';
+import { shapeString } from '../core/errors.js';
+import { accumulateInto } from './elementwise.js';
+import { matmulInto } from './matmul.js';
+import { sumRowsInto } from './reduce.js';
+import { copyBlockInto } from './layout.js';
+
+/** One direction of one layer over the whole sequence. G = gates per unit (RNN 1, GRU 3, LSTM 4). */
+export interface SequenceArgs {
+  xProj: Tensor; // [T, B, G*H] input projection x·W_ihᵀ, without bias (time-major)
+  wHH: Tensor; // [G*H, H] recurrent weight (PyTorch layout)
+  bIH: Tensor | null; // [G*H]
+  bHH: Tensor | null; // [G*H]
+  h0: Tensor; // [B, H]
+  c0?: Tensor | null; // [B, H] (LSTM only)
+  reverse: boolean; // process t = T-1 … 0 (the backward direction of a bidirectional layer)
+}
+
+export interface SequenceResult {
+  output: Tensor; // [T, B, H] hidden state at every step, indexed by time (not by processing order)
+  hN: Tensor; // [B, H] state after the last processed step
+  cN?: Tensor; // [B, H] (LSTM)
+}
+
+/** Marks "no previous step": the kernel reads h0 (and c0) instead. */
+export const NO_STEP = 0xffffffff;
+
+/** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0]. */
+export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5 }
+
+export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T: number; B: number; H: number } {
+  const [T, B, GH] = a.xProj.shape;
+  const H = a.wHH.shape[1];
+  if (a.xProj.shape.length !== 3 || GH !== G * H) {
+    throw new RangeError(`${cell}: input projection ${shapeString(a.xProj.shape)} should be [T, B, ${G * H}]`);
+  }
+  if (a.wHH.shape[0] !== G * H) throw new RangeError(`${cell}: weight_hh ${shapeString(a.wHH.shape)} should be [${G * H}, ${H}]`);
+  if (T < 1) throw new RangeError(`${cell}: the sequence is empty (T = 0)`);
+  for (const [name, t] of [['h0', a.h0], ['c0', a.c0]] as const) {
+    if (t && (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H)) {
+      throw new RangeError(`${cell}: ${name} ${shapeString(t.shape)} should be [${B}, ${H}]`);
+    }
+  }
+  return { T, B, H };
+}
+
+/** Time indices in processing order. */
+export function stepOrder(T: number, reverse: boolean): number[] {
+  return Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
+}
+
+/** The step processed before step t, or NO_STEP for the first one. */
+export function previousStep(t: number, T: number, reverse: boolean): number {
+  if (reverse) return t === T - 1 ? NO_STEP : t + 1;
+  return t === 0 ? NO_STEP : t - 1;
+}
+
+/** states[T, B, H] → copy of states[t] as [B, H] (hN, cN). */
+export function stepSlice(states: Tensor, t: number, B: number, H: number): Tensor {
+  const out = states.ctx.empty([B, H], 'float32', 'state');
+  copyBlockInto(out, states, { rows: 1, cols: B * H, srcStride: 0, srcOffset: t * B * H, dstStride: 0, dstOffset: 0 });
+  return out;
+}
+
+/** prev[T, B, H]: row t = the state step t started from (h0 for the first processed step). */
+export function previousStates(states: Tensor, initial: Tensor, T: number, B: number, H: number, reverse: boolean): Tensor {
+  const prev = states.ctx.empty([T, B, H], 'float32', 'prev-states');
+  const n = B * H;
+  const first = reverse ? T - 1 : 0;
+  copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: first * n });
+  if (T > 1) {
+    // forward: prev[1..T) = states[0..T-1);  reverse: prev[0..T-1) = states[1..T)
+    const block = { rows: 1, cols: (T - 1) * n, srcStride: 0, dstStride: 0 };
+    copyBlockInto(prev, states, reverse ? { ...block, srcOffset: n, dstOffset: 0 } : { ...block, srcOffset: 0, dstOffset: n });
+  }
+  return prev;
+}
+
+/**
+ * The end of BPTT, shared by all cells. dGatesX [T, B, G*H] is the gradient of the input-side pre-activations,
+ * dGatesH that of the recurrent side (they differ only for GRU's n gate); hPrev [T, B, H] the states each step
+ * started from; dh (and dc) the gradient left for h0 (c0). Everything accumulates into the sink.
+ */
+export function finishRecurrentBackward(
+  sink: GradSink,
+  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; dh: Tensor; dc?: Tensor | null; T: number; B: number; H: number; G: number },
+): void {
+  const rows = g.T * g.B;
+  const GH = g.G * g.H;
+  const dxProj = sink.gradOf(CellInput.XProj);
+  if (dxProj) accumulateInto(dxProj, g.dGatesX);
+  const dW = sink.gradOf(CellInput.WHH);
+  if (dW) matmulInto(dW, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: true }); // [GH, TB]·[TB, H]
+  const dbIH = sink.gradOf(CellInput.BIH);
+  if (dbIH) sumRowsInto(dbIH, g.dGatesX, rows, GH);
+  const dbHH = sink.gradOf(CellInput.BHH);
+  if (dbHH) sumRowsInto(dbHH, g.dGatesH, rows, GH);
+  const dh0 = sink.gradOf(CellInput.H0);
+  if (dh0) accumulateInto(dh0, g.dh);
+  const dc0 = sink.gradOf(CellInput.C0);
+  if (dc0 && g.dc) accumulateInto(dc0, g.dc);
+}

@@ -1,0 +1,46 @@
+// Fused Elman RNN over a sequence (shaders/rnn_cell.wgsl): one dispatch per step forward and backward.
+import source from '../../shaders/rnn_cell.wgsl?raw';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../core/autograd.js';
+import {
+  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
+  finishRecurrentBackward,
+} from './recurrence.js';
+
+const FILE = 'rnn_cell.wgsl';
+const WG = 64;
+
+export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'): SequenceResult {
+  const { T, B, H } = checkSequenceArgs(args, 1, 'RNN');
+  const { xProj, wHH, bIH, bHH, h0, reverse } = args;
+  const ctx = xProj.ctx;
+  const hasBias = bIH !== null && bHH !== null;
+  const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 };
+  const groups = [Math.ceil((B * H) / WG)];
+  const output = ctx.empty([T, B, H], 'float32', 'rnn-output');
+  const forward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_forward', constants });
+  const unused = ctx.dummyBuffer();
+  for (const t of stepOrder(T, reverse)) {
+    ctx.dispatch(forward, groups, [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output], [T, B, H, t, previousStep(t, T, reverse)]);
+  }
+  const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
+
+  record('RNN', [xProj, wHH, bIH, bHH, h0], [output, hN], [output, h0, wHH], ([dOut, dHN], sink, [sOut, sH0, sW]) => {
+    const hasDout = dOut !== null;
+    const backward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_backward', constants: { ...constants, HAS_DOUT: hasDout ? 1 : 0 } });
+    const dpre = ctx.empty([T, B, H], 'float32', 'rnn-dpre');
+    let dhIn = dHN ? dHN : ctx.zeros([B, H], 'float32', 'rnn-dh');
+    const scratch: Tensor[] = dHN ? [] : [dhIn];
+    for (const t of stepOrder(T, !reverse)) {
+      const dhOut = ctx.empty([B, H], 'float32', 'rnn-dh');
+      scratch.push(dhOut);
+      ctx.dispatch(backward, groups,
+        [null, sW, null, null, null, null, dOut ?? unused, dhIn, dhOut, dpre, sOut], [T, B, H, t, previousStep(t, T, reverse)]);
+      dhIn = dhOut;
+    }
+    const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
+    finishRecurrentBackward(sink, { dGatesX: dpre, dGatesH: dpre, hPrev, dh: dhIn, T, B, H, G: 1 });
+    for (const t of [...scratch, dpre, hPrev]) t.dispose();
+  });
+  return { output, hN };
+}
