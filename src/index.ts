@@ -9,3 +9,6 @@ export * as autograd from './autograd.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as lm from './lm/index.js';
+export { train, NonFiniteLossError, type TrainOptions, type EpochRecord } from './lm/train.js';

@@ -2,4 +2,4 @@ export { Module } from './module.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { RNN, GRU, LSTM, RNNBase, type RNNOptions, type GRUOptions, type LSTMOptions, type CellMode } from './rnn.js';
 export * as functional from './functional.js';
-// utils (clipGradNorm) is added by the optimizer work
+export * as utils from './utils.js';

@@ -1,0 +1,154 @@
+// The textbook's character language model (d2l RNNModel): token ids → recurrent layer → dense layer, with
+// parameter names rnn.* and dense.* as in its state_dict. predict() generates on the GPU.
+import type { Context } from '../core/context.js';
+import type { Tensor } from '../core/tensor.js';
+import { noGrad } from '../core/autograd.js';
+import { shapeString } from '../core/errors.js';
+import { Module, assertPositiveInt } from '../nn/module.js';
+import { Linear } from '../nn/linear.js';
+import { RNN, GRU, LSTM, type CellMode, type RNNBase } from '../nn/rnn.js';
+import { transpose01, narrow0 } from '../ops/layout.js';
+import { sampleTokenInto } from '../ops/sample.js';
+import type { Vocab } from '../data/vocab.js';
+import { makeRng } from '../data/rng.js';
+
+export interface CharRNNOptions {
+  vocabSize: number;
+  hiddenSize: number;
+  cell: CellMode;
+  numLayers?: number;
+  nonlinearity?: 'tanh' | 'relu';
+  /** Seed for the initial weights (default: Math.random). */
+  seed?: number;
+}
+
+/** RNN/GRU: h [L, B, H]; LSTM: [h, c]. */
+export type RNNState = Tensor | [Tensor, Tensor];
+
+export interface PredictOptions {
+  /** 0 = greedy (argmax, the textbook's choice); > 0 samples from softmax(logits / temperature). */
+  temperature?: number;
+  /** Seed for sampling (default: Math.random). */
+  seed?: number;
+}
+
+export class CharRNN extends Module {
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly cell: CellMode;
+  readonly numLayers: number;
+  readonly rnn: RNNBase;
+  readonly dense: Linear;
+
+  constructor(ctx: Context, opts: CharRNNOptions) {
+    super(ctx);
+    this.vocabSize = assertPositiveInt(opts.vocabSize, 'vocabSize', 'CharRNN');
+    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', 'CharRNN');
+    this.numLayers = assertPositiveInt(opts.numLayers ?? 1, 'numLayers', 'CharRNN');
+    if (!['rnn', 'gru', 'lstm'].includes(opts.cell)) throw new RangeError(`CharRNN: cell must be 'rnn', 'gru' or 'lstm', got ${String(opts.cell)}`);
+    this.cell = opts.cell;
+    const seed = opts.seed;
+    const layerOpts = { inputSize: this.vocabSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, seed };
+    this.rnn = this.registerModule(
+      'rnn',
+      opts.cell === 'rnn' ? new RNN(ctx, { ...layerOpts, nonlinearity: opts.nonlinearity ?? 'tanh' })
+        : opts.cell === 'gru' ? new GRU(ctx, layerOpts)
+        : new LSTM(ctx, layerOpts),
+    );
+    this.dense = this.registerModule('dense', new Linear(ctx, {
+      inFeatures: this.hiddenSize, outFeatures: this.vocabSize, seed: seed === undefined ? undefined : seed + 1,
+    }));
+  }
+
+  /**
+   * X: int32 token ids [B, T] (rows as the data iterators give them). Returns logits [T*B, vocabSize] with
+   * time-major rows (row t*B + b), as the textbook's model, and the new state.
+   */
+  forward(X: Tensor, state?: RNNState | null): [Tensor, RNNState] {
+    if (X.dtype !== 'int32' || X.shape.length !== 2) {
+      throw new RangeError(`CharRNN: X must be int32 token ids [B, T], got ${X.dtype} ${shapeString(X.shape)}`);
+    }
+    const [B, T] = X.shape;
+    const ids = transpose01(X); // [T, B]
+    let output: Tensor;
+    let newState: RNNState;
+    if (this.rnn instanceof LSTM) {
+      if (state && !Array.isArray(state)) throw new TypeError('CharRNN (lstm): the state must be a pair [h, c]');
+      const [o, hc] = this.rnn.forward(ids, (state as [Tensor, Tensor] | null) ?? null);
+      output = o;
+      newState = hc;
+    } else {
+      if (Array.isArray(state)) throw new TypeError(`CharRNN (${this.cell}): the state must be one tensor h`);
+      const [o, h] = (this.rnn as RNN | GRU).forward(ids, (state as Tensor | null) ?? null);
+      output = o;
+      newState = h;
+    }
+    ids.dispose();
+    const flat = output.reshape([T * B, this.hiddenSize]);
+    output.dispose();
+    const logits = this.dense.forward(flat);
+    flat.dispose();
+    return [logits, newState];
+  }
+
+  /** Zero state for a batch (what the textbook's init_rnn_state returns). */
+  beginState(batchSize: number): RNNState {
+    const shape = [this.numLayers, batchSize, this.hiddenSize];
+    return this.cell === 'lstm' ? [this.ctx.zeros(shape), this.ctx.zeros(shape)] : this.ctx.zeros(shape);
+  }
+
+  /**
+   * The textbook's predict_rnn: warm up on the prefix, then append numChars characters, greedy or sampled.
+   * Every step runs on the GPU (the chosen id feeds the next step directly) and the text is read back once.
+   */
+  async predict(prefix: string, numChars: number, vocab: Vocab, opts: PredictOptions = {}): Promise<string> {
+    if (vocab.size !== this.vocabSize) throw new RangeError(`predict: the vocabulary has ${vocab.size} tokens but the model expects ${this.vocabSize}`);
+    if (!Number.isInteger(numChars) || numChars < 0) throw new RangeError(`predict: numChars must be a non-negative integer, got ${numChars}`);
+    const temperature = opts.temperature ?? 0;
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`predict: temperature must be ≥ 0, got ${temperature}`);
+    if (prefix.length === 0) throw new RangeError('predict: the prefix is empty (generation needs at least one character to start from)');
+    const prefixIds = vocab.encode(prefix); // throws naming characters outside the vocabulary
+    if (numChars === 0) return prefix;
+    const ctx = this.ctx;
+    const generated = noGrad(() => {
+      const rng = makeRng(opts.seed);
+      const uniforms = ctx.tensor(Float32Array.from({ length: numChars }, () => rng()), [numChars]);
+      const generated = ctx.empty([numChars], 'int32', 'generated');
+      const nextId = ctx.empty([1, 1], 'int32', 'next-id');
+      let input = ctx.tensor(prefixIds, [1, prefixIds.length], 'int32');
+      let state: RNNState | null = null;
+      for (let k = 0; k < numChars; k++) {
+        const [logits, newState] = this.forward(input, state);
+        disposeState(state);
+        state = newState;
+        const rows = logits.shape[0];
+        const last = rows === 1 ? logits : narrow0(logits, rows - 1, 1);
+        sampleTokenInto(last, uniforms, generated, nextId, k, temperature);
+        if (last !== logits) last.dispose();
+        logits.dispose();
+        if (input !== nextId) input.dispose();
+        input = nextId;
+      }
+      disposeState(state);
+      uniforms.dispose();
+      nextId.dispose();
+      return generated;
+    });
+    try {
+      return prefix + vocab.decode(await generated.read());
+    } finally {
+      generated.dispose();
+    }
+  }
+}
+
+export function disposeState(state: RNNState | null | undefined): void {
+  if (!state) return;
+  if (Array.isArray(state)) state.forEach((t) => t.dispose());
+  else state.dispose();
+}
+
+export function detachState(state: RNNState): RNNState {
+  if (Array.isArray(state)) return [state[0].detach(), state[1].detach()];
+  return state.detach();
+}

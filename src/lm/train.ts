@@ -1,0 +1,166 @@
+// The textbook's train_and_predict_rnn on the GPU: sample batches, forward, mean cross-entropy, BPTT, clip,
+// update, one command buffer per step; the per-step losses stay on the GPU and are read once per epoch.
+import type { Tensor } from '../core/tensor.js';
+import { crossEntropy } from '../ops/cross_entropy.js';
+import { copyBlockInto } from '../ops/layout.js';
+import { clipGradNorm } from '../nn/utils.js';
+import { SGD } from '../optim/sgd.js';
+import { Adam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { randomIter, consecutiveIter, numBatches, minCorpusLength, type Sampling } from '../data/iter.js';
+import { type CharRNN, type RNNState, detachState, disposeState } from './charrnn.js';
+
+export interface TrainOptions {
+  epochs: number;
+  numSteps: number;
+  batchSize: number;
+  lr: number;
+  /** Clip the global gradient norm to this (the textbook's clipping_theta); omit for no clipping. */
+  clipTheta?: number;
+  optimizer?: 'sgd' | 'adam';
+  betas?: [number, number];
+  sampling?: Sampling;
+  /** Seed for random sampling (default: Math.random). */
+  seed?: number;
+  /** Called after every epoch with its record; may be async (e.g. to draw samples). */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Stops training at the next step; train() then resolves with the epochs completed. */
+  signal?: AbortSignal;
+  /** Awaited between steps, e.g. () => new Promise(r => setTimeout(r)) to keep a page responsive. */
+  yieldBetweenSteps?: () => Promise<void>;
+}
+
+export interface EpochRecord {
+  epoch: number; // 1-based, as the textbook prints it
+  perplexity: number;
+  tokensPerSecond: number;
+  seconds: number;
+}
+
+/** Thrown when the loss turns NaN or infinite; names the epoch and step. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly epoch: number, readonly step: number, readonly value: number) {
+    super(`the loss became ${value} at epoch ${epoch}, step ${step}: training diverged; try a lower learning rate (or clipping)`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+function checkPositive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`train: ${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkPositiveInt(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`train: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+const now = (): number => (globalThis.performance ?? Date).now();
+
+export async function train(model: CharRNN, indices: ArrayLike<number>, opts: TrainOptions): Promise<EpochRecord[]> {
+  const epochs = checkPositiveInt(opts.epochs, 'epochs');
+  const numSteps = checkPositiveInt(opts.numSteps, 'numSteps');
+  const batchSize = checkPositiveInt(opts.batchSize, 'batchSize');
+  const lr = checkPositive(opts.lr, 'lr');
+  const clipTheta = opts.clipTheta === undefined ? undefined : checkPositive(opts.clipTheta, 'clipTheta');
+  const sampling: Sampling = opts.sampling ?? 'random';
+  if (sampling !== 'random' && sampling !== 'consecutive') throw new RangeError(`train: sampling must be 'random' or 'consecutive', got ${String(sampling)}`);
+  if (indices.length === 0) throw new RangeError('train: the corpus is empty');
+  const batches = numBatches(indices.length, batchSize, numSteps, sampling);
+  if (batches === 0) {
+    throw new RangeError(
+      `train: a corpus of ${indices.length} characters is too short for one batch of batchSize ${batchSize} × numSteps ${numSteps} ` +
+        `(${sampling} sampling needs at least ${minCorpusLength(batchSize, numSteps, sampling)})`,
+    );
+  }
+  for (let i = 0; i < indices.length; i++) {
+    const v = indices[i];
+    if (!(v >= 0 && v < model.vocabSize) || !Number.isInteger(v)) {
+      throw new RangeError(`train: token id ${v} at position ${i} is outside the model's vocabulary [0, ${model.vocabSize})`);
+    }
+  }
+  const ctx = model.ctx;
+  const params = model.parameters();
+  const optimizer: Optimizer = (opts.optimizer ?? 'sgd') === 'adam'
+    ? new Adam(params, { lr, betas: opts.betas })
+    : new SGD(params, { lr });
+  const rngSeed = opts.seed;
+  const history: EpochRecord[] = [];
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (opts.signal?.aborted) break;
+      const start = now();
+      const stepLosses = ctx.zeros([batches], 'float32', 'step-losses');
+      let state: RNNState | null = null;
+      let step = 0;
+      const iter = sampling === 'random'
+        ? randomIter(indices, batchSize, numSteps, { seed: rngSeed === undefined ? undefined : rngSeed + epoch })
+        : consecutiveIter(indices, batchSize, numSteps);
+      for (const { X, Y } of iter) {
+        if (opts.signal?.aborted) break;
+        // Random sampling starts every batch from a zero state; consecutive carries it over, cut from the graph.
+        if (sampling === 'random' || !state) {
+          disposeState(state);
+          state = null;
+        } else {
+          const detached = detachState(state);
+          disposeState(state);
+          state = detached;
+        }
+        const x = ctx.tensor(X, [batchSize, numSteps], 'int32');
+        const y = ctx.tensor(timeMajor(Y, batchSize, numSteps), [numSteps * batchSize], 'int32');
+        const [logits, newState] = model.forward(x, state);
+        disposeState(state);
+        state = newState;
+        const loss = crossEntropy(logits, y);
+        optimizer.zeroGrad();
+        loss.backward();
+        let norm: Tensor | null = null;
+        if (clipTheta !== undefined) norm = clipGradNorm(params, clipTheta);
+        copyBlockInto(stepLosses, loss, { rows: 1, cols: 1, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: step });
+        optimizer.step(); // submits the step's command buffer
+        for (const t of [x, y, logits, loss, norm]) t?.dispose();
+        step++;
+        if (opts.yieldBetweenSteps) await opts.yieldBetweenSteps();
+      }
+      disposeState(state);
+      if (step === 0) {
+        stepLosses.dispose();
+        break;
+      }
+      const losses = (await stepLosses.read()) as Float32Array;
+      stepLosses.dispose();
+      let sum = 0;
+      for (let s = 0; s < step; s++) {
+        if (!Number.isFinite(losses[s])) throw new NonFiniteLossError(epoch, s + 1, losses[s]);
+        sum += losses[s];
+      }
+      const seconds = (now() - start) / 1000;
+      // Every step has the same number of tokens, so the mean of step means is the textbook's l_sum / n.
+      const record: EpochRecord = {
+        epoch,
+        perplexity: Math.exp(sum / step),
+        tokensPerSecond: (step * batchSize * numSteps) / seconds,
+        seconds,
+      };
+      history.push(record);
+      await opts.onEpoch?.(record);
+      if (step < batches) break; // aborted mid-epoch: the partial epoch is reported, then we stop
+    }
+  } finally {
+    optimizer.zeroGrad();
+    if ('dispose' in optimizer && typeof optimizer.dispose === 'function') optimizer.dispose();
+  }
+  return history;
+}
+
+/** Y [B, T] row-major → the textbook's Y.T.flatten(): [T*B], row t*B + b. */
+function timeMajor(Y: Int32Array, B: number, T: number): Int32Array {
+  const out = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[t * B + b] = Y[b * T + t];
+  return out;
+}

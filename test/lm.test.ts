@@ -1,0 +1,133 @@
+// The textbook's language model: CharRNN against PyTorch (logits, loss, every gradient), GPU generation
+// against the textbook's CPU loop, and training that actually lowers perplexity.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as wr from '../src/index.js';
+import charrnn from './fixtures/charrnn.json';
+import { expectClose } from './helpers.js';
+import { testContext } from './helpers.js';
+
+interface CharRNNCase {
+  cell: 'rnn' | 'gru' | 'lstm'; V: number; H: number; B: number; T: number;
+  stateDict: Record<string, number[]>; shapes: Record<string, number[]>;
+  X: number[]; Y: number[]; logits: number[]; loss: number; grads: Record<string, number[]>;
+}
+
+let ctx: wr.Context;
+beforeAll(async () => { ctx = await testContext(); });
+afterAll(() => ctx?.destroy());
+
+const record = (d: Record<string, number[]>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Float32Array.from(v)]));
+
+describe('CharRNN matches the textbook model in PyTorch', () => {
+  for (const c of (charrnn as { cases: CharRNNCase[] }).cases) {
+    it(`${c.cell}: logits, loss and gradients`, async () => {
+      const model = new wr.lm.CharRNN(ctx, { vocabSize: c.V, hiddenSize: c.H, cell: c.cell });
+      expect([...model.namedParameters().keys()].sort()).toEqual(Object.keys(c.stateDict).sort());
+      model.loadStateDict(record(c.stateDict));
+      const X = ctx.tensor(Int32Array.from(c.X), [c.B, c.T], 'int32');
+      // The textbook's targets: Y.T.flatten(), rows time-major like the logits.
+      const y = new Int32Array(c.T * c.B);
+      for (let b = 0; b < c.B; b++) for (let t = 0; t < c.T; t++) y[t * c.B + b] = c.Y[b * c.T + t];
+      const [logits] = model.forward(X);
+      expect([...logits.shape]).toEqual([c.T * c.B, c.V]);
+      expectClose(await logits.read(), c.logits, 1e-4, 0, 'logits');
+      const loss = wr.nn.functional.crossEntropy(logits, ctx.tensor(y, [c.T * c.B], 'int32'));
+      expectClose(await loss.read(), [c.loss], 1e-5, 1e-5, 'loss');
+      loss.backward();
+      for (const [name, p] of model.namedParameters()) expectClose(await p.grad!.read(), c.grads[name], 1e-4, 0, `grad ${name}`);
+    });
+  }
+});
+
+describe('generation', () => {
+  const text = 'the time machine by h g wells the time traveller for so it will be convenient to speak of him ';
+  const { vocab, indices } = wr.data.charCorpus(text);
+
+  it('greedy predict on the GPU equals the textbook loop with a CPU argmax per character', async () => {
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 16, cell: 'gru', seed: 3 });
+    await wr.train(model, indices, { epochs: 5, numSteps: 8, batchSize: 2, lr: 1e-2, optimizer: 'adam', clipTheta: 1, seed: 1 });
+    const prefix = 'the ';
+    const gpu = await model.predict(prefix, 12, vocab);
+    // The textbook's predict_rnn: one character at a time, argmax read back to the CPU each step.
+    const out = Array.from(vocab.encode(prefix));
+    let state: wr.lm.RNNState | null = null;
+    for (let t = 0; t < prefix.length - 1 + 12; t++) {
+      const x = ctx.tensor(Int32Array.of(out[t]), [1, 1], 'int32');
+      const [logits, s]: [wr.Tensor, wr.lm.RNNState] = wr.noGrad(() => model.forward(x, state));
+      state = s;
+      if (t >= prefix.length - 1) {
+        const row = (await logits.read()) as Float32Array;
+        let best = 0;
+        for (let v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
+        out.push(best);
+      }
+    }
+    expect(gpu).toBe(vocab.decode(out));
+    expect(gpu.startsWith(prefix)).toBe(true);
+    expect(Array.from(gpu).length).toBe(prefix.length + 12);
+  });
+
+  it('sampling with a temperature is reproducible by seed and stays in the vocabulary', async () => {
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'lstm', seed: 5 });
+    const a = await model.predict('ti', 20, vocab, { temperature: 1, seed: 42 });
+    const b = await model.predict('ti', 20, vocab, { temperature: 1, seed: 42 });
+    expect(a).toBe(b);
+    expect(a.length).toBe(22);
+    for (const ch of a) expect(vocab.tokenToIdx.has(ch)).toBe(true);
+    // A tiny temperature is greedy.
+    expect(await model.predict('ti', 10, vocab, { temperature: 1e-4, seed: 1 })).toBe(await model.predict('ti', 10, vocab));
+  });
+
+  it('names prefix characters outside the vocabulary', async () => {
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'rnn', seed: 1 });
+    await expect(model.predict('thé Q', 5, vocab)).rejects.toThrow(/"é".*"Q"|"Q".*"é"/);
+  });
+});
+
+describe('training', () => {
+  it('lowers perplexity with consecutive sampling and SGD, and with random sampling and Adam', async () => {
+    const text = 'abcdefgh'.repeat(40);
+    const { vocab, indices } = wr.data.charCorpus(text);
+    for (const [sampling, optimizer, lr] of [['consecutive', 'sgd', 1], ['random', 'adam', 0.05]] as const) {
+      const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 16, cell: 'rnn', seed: 7 });
+      const history = await wr.train(model, indices, { epochs: 12, numSteps: 8, batchSize: 4, lr, clipTheta: 1, optimizer, sampling, seed: 2 });
+      expect(history.length).toBe(12);
+      expect(history[0].perplexity).toBeGreaterThan(2 * history[11].perplexity);
+      expect(history[11].perplexity, `${sampling}/${optimizer}`).toBeLessThan(1.5);
+      expect(history.every((h) => h.tokensPerSecond > 0)).toBe(true);
+      // A periodic sequence is fully predictable: greedy generation continues it (within the window length
+      // for random sampling, whose every training window starts from a zero state at an 'a').
+      expect(await model.predict('abc', 4, vocab)).toBe('abcdefg');
+      if (sampling === 'consecutive') expect(await model.predict('abc', 8, vocab)).toBe('abcdefghabc');
+    }
+  });
+
+  it('rejects bad input clearly', async () => {
+    const { vocab, indices } = wr.data.charCorpus('abcabcabc');
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'gru' });
+    await expect(wr.train(model, indices, { epochs: 1, numSteps: 5, batchSize: 4, lr: 1 })).rejects.toThrow(/too short.*needs at least/);
+    await expect(wr.train(model, new Int32Array(0), { epochs: 1, numSteps: 2, batchSize: 1, lr: 1 })).rejects.toThrow(/empty/);
+    await expect(wr.train(model, indices, { epochs: 1, numSteps: 2, batchSize: 1, lr: -1 })).rejects.toThrow(/lr/);
+    await expect(wr.train(model, Int32Array.of(0, 1, 7, 1), { epochs: 1, numSteps: 1, batchSize: 1, lr: 1 })).rejects.toThrow(/token id 7/);
+  });
+
+  it('stops with the epoch and step when the loss turns non-finite', async () => {
+    const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(10));
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'rnn', nonlinearity: 'relu', seed: 1 });
+    const err = await wr.train(model, indices, { epochs: 3, numSteps: 4, batchSize: 2, lr: 1e30, optimizer: 'sgd', sampling: 'consecutive' })
+      .then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(wr.NonFiniteLossError);
+    expect((err as Error).message).toMatch(/epoch \d+, step \d+.*lower learning rate/);
+  });
+
+  it('an AbortSignal stops training', async () => {
+    const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(10));
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'rnn', seed: 1 });
+    const controller = new AbortController();
+    const history = await wr.train(model, indices, {
+      epochs: 50, numSteps: 4, batchSize: 2, lr: 0.5, signal: controller.signal,
+      onEpoch: (r) => { if (r.epoch === 2) controller.abort(); },
+    });
+    expect(history.length).toBe(2);
+  });
+});
