@@ -1,0 +1,119 @@
+// Optimizer updates and gradient clipping, one thread per element, all in place on the GPU.
+// Every update follows PyTorch's single-tensor (CPU) implementation operation by operation, so float32 results
+// stay within an ulp or two of torch.optim:
+//   SGD:  g' = g + wd·p;  buf = g' (first step) | buf·momentum + (1 - dampening)·g';
+//         d = g' (no momentum) | buf | g' + momentum·buf (nesterov);  p += (-lr)·d
+//   Adam: g' = g + wd·p;  m = lerp(m, g', 1 - β1);  v = v·β2 + (1 - β2)·g'·g';
+//         p += (-lr / bc1)·m / (sqrt(v) / sqrt(bc2) + eps),  bc1 = 1 - β1^t, bc2 = 1 - β2^t
+//   clip: coef = min(1, (1 / (norm + 1e-6))·max_norm)  (torch.nn.utils.clip_grad_norm_; max_norm / t is
+//         reciprocal(t)·max_norm in PyTorch);  grad *= coef
+// The gradient is never modified by the optimizer steps (weight decay works on a copy, as in PyTorch).
+// Values that change every step (lr, Adam's bias corrections) come from a small storage buffer, `hyper`,
+// rather than the uniform, so the uniform words of each parameter stay the same from step to step.
+
+struct Params {
+  n: u32,              // number of elements of the parameter / gradient
+  slot: u32,           // adam_step: which pair of `hyper` belongs to this parameter
+  beta1_weight: f32,   // adam_step: 1 - β1 (the lerp weight)
+  beta2: f32,          // adam_step: β2
+  one_minus_beta2: f32,// adam_step: 1 - β2
+  eps: f32,            // adam_step: ε
+  weight_decay: f32,   // sgd_*, adam_step: L2 penalty added to the gradient (0 = none)
+  momentum: f32,       // sgd_momentum_step: momentum factor
+  dampening_keep: f32, // sgd_momentum_step: 1 - dampening
+  flags: u32,          // sgd_momentum_step: bit 0 = first step (buf = g'), bit 1 = nesterov
+  max_norm: f32,       // clip_coefficient: the clipping threshold
+  pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;     // [n] parameter updated in place (the gradient, for scale_by_coefficient)
+@group(0) @binding(2) var<storage, read> grad: array<f32>;        // [n] gradient of x
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;     // [n] Adam first moment / SGD momentum buffer
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;     // [n] Adam second moment
+@group(0) @binding(5) var<storage, read> hyper: array<f32>;       // sgd: [1] = lr; adam: [2·slots] = (lr / bc1, sqrt(bc2)) per slot
+@group(0) @binding(6) var<storage, read> norm: array<f32>;        // [1] total gradient norm (ops/reduce.ts globalNorm)
+@group(0) @binding(7) var<storage, read_write> coef: array<f32>;  // [1] clipping coefficient
+
+const WG: u32 = 256u;
+
+fn index(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.x + gid.y * groups.x * WG;
+}
+
+// The gradient with L2 weight decay: grad.add(param, alpha=weight_decay).
+fn decayed_grad(i: u32) -> f32 {
+  var g = grad[i];
+  if (p.weight_decay != 0.0) { g = g + p.weight_decay * x[i]; }
+  return g;
+}
+
+// x -= lr · g'   (param.add_(grad, alpha=-lr))
+@compute @workgroup_size(WG)
+fn sgd_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i >= p.n) { return; }
+  let g = decayed_grad(i);
+  x[i] = x[i] + (-hyper[0]) * g;
+}
+
+// SGD with momentum (torch.optim.SGD momentum / dampening / nesterov).
+@compute @workgroup_size(WG)
+fn sgd_momentum_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i >= p.n) { return; }
+  let g = decayed_grad(i);
+  var buf: f32;
+  if ((p.flags & 1u) != 0u) {
+    buf = g;                                        // torch.clone(d_p)
+  } else {
+    buf = m[i] * p.momentum;                        // buf.mul_(momentum)
+    buf = buf + p.dampening_keep * g;               //    .add_(d_p, alpha=1 - dampening)
+  }
+  m[i] = buf;
+  var d = buf;
+  if ((p.flags & 2u) != 0u) { d = g + p.momentum * buf; }  // d_p.add(buf, alpha=momentum)
+  x[i] = x[i] + (-hyper[0]) * d;
+}
+
+// Adam (torch.optim.Adam, amsgrad off, maximize off).
+@compute @workgroup_size(WG)
+fn adam_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i >= p.n) { return; }
+  let g = decayed_grad(i);
+  // exp_avg.lerp_(grad, 1 - β1), with ATen's two-branch lerp
+  let w = p.beta1_weight;
+  let m0 = m[i];
+  var m1: f32;
+  if (abs(w) < 0.5) {
+    m1 = m0 + w * (g - m0);
+  } else {
+    m1 = g - (g - m0) * (1.0 - w);
+  }
+  // exp_avg_sq.mul_(β2).addcmul_(grad, grad, value=1 - β2)
+  var v1 = v[i] * p.beta2;
+  v1 = v1 + p.one_minus_beta2 * g * g;
+  m[i] = m1;
+  v[i] = v1;
+  let step_size = hyper[2u * p.slot];           // lr / bc1
+  let bc2_sqrt = hyper[2u * p.slot + 1u];       // sqrt(bc2)
+  // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+  let denom = sqrt(v1) / bc2_sqrt + p.eps;
+  // param.addcdiv_(exp_avg, denom, value=-step_size)
+  x[i] = x[i] + (-step_size) * m1 / denom;
+}
+
+// coef[0] = min(1, max_norm / (norm[0] + 1e-6)); one thread.
+@compute @workgroup_size(1)
+fn clip_coefficient() {
+  let c = (1.0 / (norm[0] + 1e-6)) * p.max_norm;
+  coef[0] = min(c, 1.0);
+}
+
+// x[i] *= coef[0]  (x is a gradient here)
+@compute @workgroup_size(WG)
+fn scale_by_coefficient(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = index(gid, groups);
+  if (i < p.n) { x[i] = x[i] * coef[0]; }
+}

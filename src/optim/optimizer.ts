@@ -1,0 +1,118 @@
+// Base class of the optimizers (PyTorch's torch.optim.Optimizer with a single parameter group).
+import type { Context } from '../core/context.js';
+import { Tensor, type Parameter } from '../core/tensor.js';
+import { checkGrad } from './kernels.js';
+
+/** A parameter that has a gradient this step, with its index in `params` (its slot in per-step tables). */
+export interface ActiveParam {
+  param: Parameter;
+  grad: Tensor;
+  index: number;
+}
+
+/** Throws a RangeError naming `lr` unless it is a finite positive number. */
+export function checkLr(lr: unknown, what: string): number {
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
+    throw new RangeError(`${what}: lr must be a finite positive number, got ${String(lr)}`);
+  }
+  return lr;
+}
+
+/** Throws a RangeError naming `name` unless value is a finite number >= 0. */
+export function checkNonNegative(value: unknown, name: string, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${what}: ${name} must be a finite number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+export abstract class Optimizer {
+  /** The parameters updated by step(), in the order given. */
+  readonly params: Parameter[];
+  readonly ctx: Context;
+  /** Number of step() calls so far. */
+  stepCount = 0;
+  private _lr: number;
+  private disposed = false;
+
+  protected constructor(params: Iterable<Parameter>, lr: number, protected readonly name: string) {
+    if (params instanceof Tensor) {
+      throw new TypeError(`${name}: params must be an iterable of Parameters (e.g. model.parameters()), not a single tensor`);
+    }
+    if (params == null || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`${name}: params must be an iterable of Parameters, got ${String(params)}`);
+    }
+    const list = Array.from(params);
+    if (list.length === 0) throw new Error(`${name}: optimizer got an empty parameter list`);
+    const seen = new Set<Tensor>();
+    list.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new TypeError(`${name}: parameter ${i} is not a Tensor`);
+      if (p.dtype !== 'float32') throw new TypeError(`${name}: parameter ${i} is ${p.dtype}; only float32 tensors can be optimized`);
+      if (p.isDisposed) throw new Error(`${name}: parameter ${i} was disposed`);
+      if (p.ctx !== list[0].ctx) throw new Error(`${name}: parameter ${i} belongs to another context than parameter 0`);
+      if (seen.has(p)) throw new Error(`${name}: parameter ${i} appears more than once in the parameter list`);
+      seen.add(p);
+    });
+    this.params = list;
+    this.ctx = list[0].ctx;
+    this._lr = checkLr(lr, name);
+  }
+
+  /** The learning rate used by the next step(). */
+  get lr(): number {
+    return this._lr;
+  }
+
+  set lr(value: number) {
+    this._lr = checkLr(value, this.name);
+  }
+
+  /** Changes the learning rate (for schedules); takes effect at the next step(). */
+  setLr(lr: number): void {
+    this.lr = lr;
+  }
+
+  /**
+   * Clears the gradients. By default (PyTorch 2's set_to_none=True) every p.grad is disposed and set to null;
+   * with setToNone = false existing gradients are filled with zeros instead.
+   */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.params) {
+      const g = p.grad;
+      if (!g) continue;
+      if (setToNone) {
+        g.dispose();
+        p.grad = null;
+      } else if (!g.isDisposed) {
+        this.ctx.fillBuffer(g.buffer, 0, g.numel);
+      }
+    }
+  }
+
+  /**
+   * Updates every parameter that has a gradient (one dispatch each; parameters whose grad is null are skipped,
+   * as in PyTorch), then submits everything encoded so far, so a training step ends as one command buffer.
+   */
+  step(): void {
+    if (this.disposed) throw new Error(`${this.name}: step() after dispose()`);
+    this.ctx.assertUsable();
+    const active: ActiveParam[] = [];
+    this.params.forEach((param, index) => {
+      if (param.grad) active.push({ param, grad: checkGrad(param, index, this.name), index });
+    });
+    if (active.length > 0) this.update(active);
+    this.stepCount++;
+    this.ctx.flush();
+  }
+
+  /** Encodes the updates of the parameters that have gradients. */
+  protected abstract update(active: readonly ActiveParam[]): void;
+
+  /** Frees the optimizer's state tensors (moments, momentum buffers); the optimizer cannot step afterwards. */
+  dispose(): void {
+    this.disposed = true;
+    this.disposeState();
+  }
+
+  protected abstract disposeState(): void;
+}

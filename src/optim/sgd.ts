@@ -1,0 +1,84 @@
+// torch.optim.SGD: plain, with momentum (dampening, Nesterov) and L2 weight decay.
+import type { Parameter, Tensor } from '../core/tensor.js';
+import { dispatchOptim } from './kernels.js';
+import { Optimizer, checkNonNegative, type ActiveParam } from './optimizer.js';
+
+export interface SGDOptions {
+  /** Learning rate (default 1e-3, as PyTorch 2). */
+  lr?: number;
+  /** Momentum factor (default 0). */
+  momentum?: number;
+  /** Dampening for momentum (default 0). */
+  dampening?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  private readonly buffers = new Map<Tensor, Tensor>();
+  /** [1] holding lr on the GPU, remade only when lr changes, so uniforms stay the same across steps. */
+  private lrTensor: Tensor | null = null;
+  private lrTensorValue = NaN;
+
+  constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
+    super(params, options.lr ?? 1e-3, 'SGD');
+    this.momentum = checkNonNegative(options.momentum ?? 0, 'momentum', 'SGD');
+    this.dampening = checkNonNegative(options.dampening ?? 0, 'dampening', 'SGD');
+    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'weightDecay', 'SGD');
+    this.nesterov = options.nesterov ?? false;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new RangeError('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
+    }
+  }
+
+  /** The momentum buffer of a parameter (null before its first step or without momentum). */
+  momentumBuffer(param: Parameter): Tensor | null {
+    return this.buffers.get(param) ?? null;
+  }
+
+  protected update(active: readonly ActiveParam[]): void {
+    const ctx = this.ctx;
+    const hyper = this.lrBuffer();
+    for (const { param, grad } of active) {
+      if (this.momentum === 0) {
+        dispatchOptim(ctx, 'sgd_step', param.numel, { x: param, grad, hyper }, { n: param.numel, weightDecay: this.weightDecay });
+        continue;
+      }
+      let buf = this.buffers.get(param);
+      const first = !buf;
+      if (!buf) {
+        buf = ctx.empty(param.shape, 'float32', 'sgd-momentum');
+        this.buffers.set(param, buf);
+      }
+      dispatchOptim(ctx, 'sgd_momentum_step', param.numel, { x: param, grad, m: buf, hyper }, {
+        n: param.numel,
+        weightDecay: this.weightDecay,
+        momentum: this.momentum,
+        dampeningKeep: 1 - this.dampening,
+        flags: (first ? 1 : 0) | (this.nesterov ? 2 : 0),
+      });
+    }
+  }
+
+  private lrBuffer(): Tensor {
+    if (!this.lrTensor || this.lrTensorValue !== this.lr) {
+      this.lrTensor?.dispose();
+      this.lrTensor = this.ctx.tensor(Float32Array.of(this.lr), [1]);
+      this.lrTensorValue = this.lr;
+    }
+    return this.lrTensor;
+  }
+
+  protected disposeState(): void {
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
+    this.lrTensor?.dispose();
+    this.lrTensor = null;
+  }
+}
