@@ -1,5 +1,51 @@
-import type { SequenceArgs, SequenceResult } from './recurrence.js';
-// Placeholder until the fused GRU cell lands (being written now).
-export function gruSequence(_args: SequenceArgs): SequenceResult {
-  throw new Error('GRU cell: pending');
+// Fused GRU over a sequence (shaders/gru_cell.wgsl): one dispatch per step forward and backward.
+import source from '../../shaders/gru_cell.wgsl?raw';
+import { record, needsGrad } from '../core/autograd.js';
+import {
+  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
+  finishRecurrentBackward,
+} from './recurrence.js';
+
+const FILE = 'gru_cell.wgsl';
+const WG = 64;
+
+export function gruSequence(args: SequenceArgs): SequenceResult {
+  const { T, B, H } = checkSequenceArgs(args, 3, 'GRU');
+  const { xProj, wHH, bIH, bHH, h0, reverse } = args;
+  const ctx = xProj.ctx;
+  const hasBias = bIH !== null && bHH !== null;
+  // Without a tape node nothing reads the saved gates: the kernel skips them and a 1-element stand-in is bound
+  // (not the shared dummy buffer, which may already be bound read-only in the same dispatch for the biases).
+  const save = needsGrad(xProj, wHH, bIH, bHH, h0);
+  const groups = [Math.ceil((B * H) / WG)];
+  const output = ctx.empty([T, B, H], 'float32', 'gru-output');
+  const gates = ctx.empty(save ? [T, B, 4 * H] : [1], 'float32', 'gru-gates');
+  const forward = ctx.kernel({ file: FILE, source, entry: 'gru_step_forward', constants: { HAS_BIAS: hasBias ? 1 : 0, SAVE: save ? 1 : 0 } });
+  const unused = ctx.dummyBuffer();
+  for (const t of stepOrder(T, reverse)) {
+    ctx.dispatch(forward, groups, [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output, gates],
+      [T, B, H, t, previousStep(t, T, reverse)]);
+  }
+  const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
+
+  record('GRU', [xProj, wHH, bIH, bHH, h0], [output, hN], [output, gates, h0, wHH], ([dOut, dHN], sink, [sOut, sGates, sH0, sW]) => {
+    const backward = ctx.kernel({ file: FILE, source, entry: 'gru_step_backward', constants: { HAS_DOUT: dOut ? 1 : 0 } });
+    const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
+    const dGatesX = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-x');
+    const dGatesH = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-h');
+    // Two dh buffers, ping-ponged: each step reads one and writes the other.
+    const pingPong = [dHN ? ctx.empty([B, H], 'float32', 'gru-dh') : ctx.zeros([B, H], 'float32', 'gru-dh'), ctx.empty([B, H], 'float32', 'gru-dh')];
+    let dhIn = dHN ?? pingPong[0];
+    for (const t of stepOrder(T, !reverse)) {
+      const dhOut = dhIn === pingPong[1] ? pingPong[0] : pingPong[1];
+      ctx.dispatch(backward, groups,
+        [null, sW, null, null, null, null, null, dOut ?? unused, dhIn, dhOut, dGatesX, dGatesH, hPrev, sGates],
+        [T, B, H, t, previousStep(t, T, reverse)]);
+      dhIn = dhOut;
+    }
+    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dhIn, T, B, H, G: 3 });
+    for (const t of [...pingPong, dGatesX, dGatesH, hPrev]) t.dispose();
+  });
+  gates.dispose(); // the tape keeps its own view when it recorded the node
+  return { output, hN };
 }
