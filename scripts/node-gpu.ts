@@ -1,0 +1,14 @@
+// WebGPU for Node (Dawn, the 'webgpu' package), shared by the tests, the bench and the CLI. Without a GPU,
+// Dawn is pointed at Chromium's SwiftShader Vulkan driver (Debian's chromium package ships it).
+import { existsSync } from 'node:fs';
+import { create } from 'webgpu';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export function createNodeGpu(): GPU {
+  const driverChosen = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
+  if (!driverChosen && !existsSync('/dev/nvidia0') && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  return create([]);
+}
