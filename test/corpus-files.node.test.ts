@@ -1,25 +1,7 @@
 // Node only: reads the textbook corpora from ../shared/data (outside the repo, never copied in).
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { charCorpus, consecutiveIter, numBatches, randomIter } from '../src/data/index.js';
-
-/** Walks up from this file to the first `shared/data` holding the corpora (sibling of the repo, or inside it). */
-function findDataDir(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  const tried: string[] = [];
-  for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'shared', 'data');
-    tried.push(candidate);
-    if (existsSync(join(candidate, 'jaychou_lyrics.txt'))) return candidate;
-    if (dirname(dir) === dir) break;
-  }
-  throw new Error(`corpus directory shared/data not found; looked in:\n  ${tried.join('\n  ')}`);
-}
-
-const dataDir = findDataDir();
-const read = (name: string) => readFileSync(resolve(dataDir, name), 'utf8');
+import { readCorpus as read } from './shared-data.js';
 
 describe('Jay Chou lyrics (d2l 1st edition load_data_jay_lyrics)', () => {
   const { vocab, indices } = charCorpus(read('jaychou_lyrics.txt'), { maxChars: 10000 });
