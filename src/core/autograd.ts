@@ -160,7 +160,11 @@ export function backward(
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k];
     const dOutputs = slots.get(node) ?? node.outputShapes.map(() => null);
-    if (dOutputs.every((g) => g === null)) continue;
+    if (dOutputs.every((g) => g === null)) {
+      // Nothing reached this node (e.g. only another output was used): its graph is still done with.
+      if (!options.retainGraph) node.release();
+      continue;
+    }
     const sink: GradSink = {
       gradOf(i) {
         const input = node.inputs[i];

@@ -52,7 +52,9 @@ export async function init(options: InitOptions = {}): Promise<Context> {
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ label: 'webrnn', requiredLimits });
-  return new Context(device, adapter.info ?? null, true);
+  // The context keeps the GPU object and adapter alive: in Node, a collected GPU object tears Dawn down
+  // under the device (a native crash at the next map).
+  return new Context(device, adapter.info ?? null, true, [gpu, adapter]);
 }
 
 let contextCount = 0;
@@ -80,12 +82,18 @@ export class Context {
   private encodedCommands = 0;
   private readonly errors: Error[] = [];
   private readonly pendingChecks = new Set<Promise<void>>();
+  private readonly badKernels = new Map<Kernel, GPUError>();
   private lostMessage: string | null = null;
   private destroyed = false;
   private kernelIds = 0;
   private dummy: GPUBuffer | null = null;
 
-  constructor(device: GPUDevice, adapterInfo: GPUAdapterInfo | null, private readonly ownsDevice: boolean) {
+  constructor(
+    device: GPUDevice,
+    adapterInfo: GPUAdapterInfo | null,
+    private readonly ownsDevice: boolean,
+    private readonly keepAlive: readonly unknown[] = [],
+  ) {
     this.device = device;
     this.adapterInfo = adapterInfo;
     this.limits = device.limits;
@@ -139,7 +147,17 @@ export class Context {
     const label = key;
     let module = this.modules.get(spec.file);
     if (!module) {
+      // A WGSL error is reported once, for the module, as file:line:col (from getCompilationInfo).
+      this.device.pushErrorScope('validation');
       module = this.device.createShaderModule({ code: spec.source, label: spec.file });
+      const created = module;
+      this.track(
+        this.device.popErrorScope().then(async (error) => {
+          if (!error) return;
+          const where = formatCompilationMessages(spec.file, (await created.getCompilationInfo()).messages);
+          this.reportCompileError(new GPUError(`${spec.file} failed to compile:\n${where || error.message}`));
+        }),
+      );
       this.modules.set(spec.file, module);
     }
     this.device.pushErrorScope('validation');
@@ -148,18 +166,26 @@ export class Context {
       layout: 'auto',
       compute: { module, entryPoint: spec.entry, constants: spec.constants },
     });
+    const layout = pipeline.getBindGroupLayout(0);
     const shaderModule = module;
+    const kernel: Kernel = { key, label, spec, pipeline, layout, id: ++this.kernelIds };
     this.track(
       this.device.popErrorScope().then(async (error) => {
         if (!error) return;
-        const info = await shaderModule.getCompilationInfo();
-        const where = formatCompilationMessages(spec.file, info.messages);
-        this.errors.push(new GPUError(`kernel ${label} failed to compile: ${where || error.message}`));
+        // An invalid module makes every pipeline on it invalid: the module's own check reports that once.
+        const where = formatCompilationMessages(spec.file, (await shaderModule.getCompilationInfo()).messages);
+        const failure = new GPUError(`kernel ${label} failed to compile: ${where || error.message}`);
+        this.badKernels.set(kernel, failure);
+        if (!where) this.reportCompileError(failure);
       }),
     );
-    const kernel: Kernel = { key, label, spec, pipeline, layout: pipeline.getBindGroupLayout(0), id: ++this.kernelIds };
     this.kernels.set(key, kernel);
     return kernel;
+  }
+
+  /** Compile errors go first: whatever fails after them (bind groups, submits) is a consequence. */
+  private reportCompileError(error: GPUError): void {
+    this.errors.unshift(error);
   }
 
   /**
@@ -168,6 +194,8 @@ export class Context {
    */
   dispatch(kernel: Kernel, workgroups: readonly number[], bindings: readonly Binding[], params?: readonly number[]): void {
     this.assertUsable();
+    const failed = this.badKernels.get(kernel);
+    if (failed) throw failed;
     const maxGroups = this.limits.maxComputeWorkgroupsPerDimension;
     for (const n of workgroups) {
       if (n > maxGroups) throw new RangeError(`kernel ${kernel.label}: ${n} workgroups exceed this adapter's limit of ${maxGroups} per dimension`);
@@ -268,7 +296,11 @@ export class Context {
     this.assertUsable();
     this.throwPendingErrors();
     this.closePass();
-    if (!this.encoder) return;
+    if (!this.encoder) {
+      // Nothing encoded is waiting, so nothing unsubmitted can read the buffers released since: recycle them.
+      this.pool.onSubmit();
+      return;
+    }
     const encoder = this.encoder;
     this.encoder = null;
     this.encodedCommands = 0;
@@ -317,7 +349,14 @@ export class Context {
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     const staging = this.device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'read-back' });
     this.copyBuffer(buffer, 0, staging, 0, size);
-    this.flush();
+    try {
+      this.flush();
+    } catch (error) {
+      // An error already seen may be the consequence of one still being checked (a compile error is
+      // reported after the bind groups made from its pipeline fail): let the checks settle, cause first.
+      await this.checkErrors();
+      throw error;
+    }
     try {
       await staging.mapAsync(MapModeRead);
       const copy = staging.getMappedRange().slice(0, bytes);

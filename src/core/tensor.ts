@@ -163,7 +163,7 @@ function resolveShape(shape: readonly number[], numel: number, from: readonly nu
     const rest = out.reduce((a, d, i) => (i === wild ? a : a * d), 1);
     out[wild] = rest === 0 ? 0 : numel / rest;
   }
-  if (!Number.isInteger(out[wild >= 0 ? wild : 0] ?? 0) || numelOf(out) !== numel) {
+  if (out.some((d) => !Number.isInteger(d) || d < 0) || numelOf(out) !== numel) {
     throw new RangeError(`cannot reshape ${shapeString(from)} to ${shapeString(shape)}`);
   }
   return out;
