@@ -71,6 +71,27 @@ fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgrou
   }
 }
 
+// The same with one thread per row and no barriers, for CPU-emulated adapters (SwiftShader), where a
+// 256-thread workgroup per row spends its time switching between threads at every barrier.
+@compute @workgroup_size(64)
+fn cross_entropy_forward_rowwise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let n = gid.x + gid.y * groups.x * 64u;
+  if (n >= p.N) { return; }
+  let base = n * p.C;
+  var m = -3.4e38;
+  for (var c = 0u; c < p.C; c++) { m = max(m, logits[base + c]); }
+  var s = 0.0;
+  for (var c = 0u; c < p.C; c++) { s += exp(logits[base + c] - m); }
+  let l = m + log(s);
+  lse[n] = l;
+  let t = targets[n];
+  if (t < 0 || u32(t) >= p.C) {
+    row_loss[n] = bitcast<f32>(NAN_BITS);
+  } else {
+    row_loss[n] = l - logits[base + u32(t)];
+  }
+}
+
 // loss[0] = mean of row_loss; one workgroup.
 @compute @workgroup_size(WG)
 fn cross_entropy_mean(@builtin(local_invocation_index) li: u32) {

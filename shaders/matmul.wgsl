@@ -1,6 +1,7 @@
 // Tiled matrix multiply: out[M, N] (+)= op(A) · op(B) (+ bias[N]), op = identity or transpose.
-// One 64×64 output tile per 16×16 workgroup, each thread a 4×4 register block, K walked in slices of 16
-// staged through workgroup memory. Backward is the same kernel with the transpose flags of the chain rule:
+// matmul_forward: one 64×64 output tile per 16×16 workgroup, each thread a 4×4 register block, K walked in
+// slices of 16 staged through workgroup memory. matmul_simple: one thread per output element and no
+// workgroup memory, for CPU-emulated adapters (SwiftShader), where barriers cost far more than they save. Backward is the same kernel with the transpose flags of the chain rule:
 //   dA += dOut · Bᵀ,  dB += Aᵀ · dOut,  dBias += Σ_rows dOut (reduce.wgsl).
 
 struct Params {
@@ -86,4 +87,17 @@ fn matmul_forward(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id
       out[o] = v;
     }
   }
+}
+
+@compute @workgroup_size(64)
+fn matmul_simple(@builtin(global_invocation_id) gid: vec3u) {
+  let col = gid.x;
+  let row = gid.y;
+  if (row >= p.M || col >= p.N) { return; }
+  var acc = 0.0;
+  for (var k = 0u; k < p.K; k++) { acc = fma(loadA(row, k), loadB(k, col), acc); }
+  if (HAS_BIAS) { acc += bias[col]; }
+  let o = row * p.N + col;
+  if (ACCUMULATE) { acc += out[o]; }
+  out[o] = acc;
 }

@@ -30,12 +30,12 @@ describe('crossEntropy against PyTorch', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(5);
   });
 
-  for (const c of CASES) {
-    it(`${c.name}: loss and dLogits within 1e-4`, async () => {
+  for (const c of CASES) for (const variant of ['workgroup', 'rowwise'] as const) {
+    it(`${c.name} (${variant} forward): loss and dLogits within 1e-4`, async () => {
       const logits = ctx.tensor(c.logits, [c.N, c.C]);
       logits.requiresGrad = true;
       const targets = ctx.tensor(Int32Array.from(c.targets), [c.N]);
-      const loss = wr.ops.crossEntropy(logits, targets);
+      const loss = wr.ops.crossEntropy(logits, targets, { variant });
       expect(loss.shape).toEqual([]);
       expectClose(await loss.read(), [c.loss], 1e-4, 0, 'loss');
       loss.backward();

@@ -118,6 +118,29 @@ describe('matmul forward', () => {
   });
 });
 
+describe('both kernel variants (tiled for GPUs, simple for CPU-emulated adapters)', () => {
+  for (const variant of ['tiled', 'simple'] as const) {
+    it(`${variant}: every transpose combination with bias and accumulate vs CPU`, async () => {
+      for (const combo of COMBOS) {
+        for (const [M, K, N] of [[65, 3, 67], [19, 33, 70], [1, 1, 1]] as const) {
+          const a0 = randomArray(M * K, 3 * M + K);
+          const b0 = randomArray(K * N, 5 * K + N);
+          const bias0 = randomArray(N, 11 * N);
+          const start0 = randomArray(M * N, 13 * M);
+          const a = ctx.tensor(a0, aShape(M, K, combo.transA));
+          const b = ctx.tensor(b0, bShape(K, N, combo.transB));
+          const bias = ctx.tensor(bias0, [N]);
+          const out = ctx.tensor(start0, [M, N]);
+          wr.ops.matmulInto(out, a, b, M, N, K, { ...combo, bias, accumulate: true, variant });
+          const expected = cpuMatmul(a0, b0, M, K, N, combo.transA, combo.transB, bias0).map((v, i) => v + start0[i]);
+          expectClose(await out.read(), expected, 1e-5, 1e-5, `${variant} ${comboName(combo)} [${M}, ${K}, ${N}]`);
+          for (const t of [a, b, bias, out]) t.dispose();
+        }
+      }
+    });
+  }
+});
+
 describe('matmul gradients', () => {
   /** C = op(A)·op(B) + bias, upstream gradient W: A, B and bias gradients vs finite differences of Σ W·C. */
   async function checkGrads(M: number, K: number, N: number, combo: { transA: boolean; transB: boolean }, withBias: boolean) {

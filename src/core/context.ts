@@ -59,10 +59,21 @@ export async function init(options: InitOptions = {}): Promise<Context> {
 
 let contextCount = 0;
 
+function isSoftwareAdapter(info: GPUAdapterInfo | null): boolean {
+  if (!info) return false;
+  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) return true;
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+}
+
 /** Holds the device, the buffer pool, compiled kernels and the open command encoder. */
 export class Context {
   readonly device: GPUDevice;
   readonly adapterInfo: GPUAdapterInfo | null;
+  /**
+   * A CPU-emulated adapter (SwiftShader, llvmpipe, lavapipe): there, kernels without workgroup barriers run
+   * many times faster than tiled ones, so ops pick their simple variants.
+   */
+  readonly softwareAdapter: boolean;
   readonly limits: GPUSupportedLimits;
   readonly pool: BufferPool;
   readonly id = ++contextCount;
@@ -95,7 +106,8 @@ export class Context {
     private readonly keepAlive: readonly unknown[] = [],
   ) {
     this.device = device;
-    this.adapterInfo = adapterInfo;
+    this.adapterInfo = adapterInfo ?? (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo ?? null;
+    this.softwareAdapter = isSoftwareAdapter(this.adapterInfo);
     this.limits = device.limits;
     this.pool = new BufferPool(device, device.limits.maxBufferSize);
     device.lost.then((info) => {

@@ -7,8 +7,12 @@ import { grid, rowGrid } from './grid.js';
 
 const FILE = 'cross_entropy.wgsl';
 
-/** Mean cross-entropy of logits [N, C] against int32 targets [N] (PyTorch's F.cross_entropy). Returns [] scalar. */
-export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
+/**
+ * Mean cross-entropy of logits [N, C] against int32 targets [N] (PyTorch's F.cross_entropy). Returns [] scalar.
+ * The forward runs a workgroup per row on GPUs and a thread per row on CPU-emulated adapters (`variant`
+ * overrides the choice).
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, opts: { variant?: 'workgroup' | 'rowwise' } = {}): Tensor {
   if (logits.shape.length !== 2 || logits.dtype !== 'float32') {
     throw new RangeError(`crossEntropy: logits must be float32 [N, C], got ${shapeString(logits.shape)} ${logits.dtype}`);
   }
@@ -24,7 +28,12 @@ export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
   const rowLoss = ctx.empty([N], 'float32', 'ce-row-loss');
   const lse = ctx.empty([N], 'float32', 'ce-lse');
   const loss = ctx.empty([], 'float32', 'ce-loss');
-  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_forward' }), rowGrid(ctx, N), [logits, targets, rowLoss, lse], [N, C]);
+  const rowwise = opts.variant ? opts.variant === 'rowwise' : ctx.softwareAdapter;
+  if (rowwise) {
+    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_forward_rowwise' }), grid(ctx, N, 64), [logits, targets, rowLoss, lse], [N, C]);
+  } else {
+    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_forward' }), rowGrid(ctx, N), [logits, targets, rowLoss, lse], [N, C]);
+  }
   ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_mean' }), [1],
     [null, null, null, null, loss, null, null, rowLoss], [N, C]);
   rowLoss.dispose();

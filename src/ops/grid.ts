@@ -4,9 +4,9 @@ import type { Context } from '../core/context.js';
 export const WG = 256;
 
 /** Workgroup counts covering n threads of a 1-D kernel; beyond the per-dimension limit it spills into y
- *  (kernels index as gid.x + gid.y * num_workgroups.x * WG). */
-export function grid(ctx: Context, n: number): [number, number] {
-  const groups = Math.ceil(n / WG);
+ *  (kernels index as gid.x + gid.y * num_workgroups.x * workgroupSize). */
+export function grid(ctx: Context, n: number, workgroupSize = WG): [number, number] {
+  const groups = Math.ceil(n / workgroupSize);
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   return groups <= max ? [groups, 1] : [max, Math.ceil(groups / max)];
 }

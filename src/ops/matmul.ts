@@ -8,6 +8,10 @@ import { shapeString } from '../core/errors.js';
 import { sumRowsInto } from './reduce.js';
 
 const FILE = 'matmul.wgsl';
+
+/** 'tiled' (workgroup-memory tiles, for GPUs) or 'simple' (a thread per output, for CPU-emulated adapters).
+ *  Chosen from the adapter unless given. */
+export type MatmulVariant = 'tiled' | 'simple';
 const TILE = 64;
 
 export interface MatmulOptions {
@@ -24,13 +28,14 @@ export interface MatmulOptions {
  */
 export function matmulInto(
   out: Tensor, a: Tensor, b: Tensor, M: number, N: number, K: number,
-  opts: { transA?: boolean; transB?: boolean; bias?: Tensor | null; accumulate?: boolean } = {},
+  opts: { transA?: boolean; transB?: boolean; bias?: Tensor | null; accumulate?: boolean; variant?: MatmulVariant } = {},
 ): void {
   const ctx: Context = out.ctx;
+  const variant = opts.variant ?? (ctx.softwareAdapter && M <= ctx.limits.maxComputeWorkgroupsPerDimension ? 'simple' : 'tiled');
   const kernel = ctx.kernel({
     file: FILE,
     source,
-    entry: 'matmul_forward',
+    entry: variant === 'tiled' ? 'matmul_forward' : 'matmul_simple',
     constants: {
       TRANS_A: opts.transA ? 1 : 0,
       TRANS_B: opts.transB ? 1 : 0,
@@ -38,7 +43,8 @@ export function matmulInto(
       ACCUMULATE: opts.accumulate ? 1 : 0,
     },
   });
-  ctx.dispatch(kernel, [Math.ceil(N / TILE), Math.ceil(M / TILE)], [a, b, opts.bias ?? ctx.dummyBuffer(), out], [M, N, K]);
+  const groups = variant === 'tiled' ? [Math.ceil(N / TILE), Math.ceil(M / TILE)] : [Math.ceil(N / 64), M];
+  ctx.dispatch(kernel, groups, [a, b, opts.bias ?? ctx.dummyBuffer(), out], [M, N, K]);
 }
 
 /** out = op(A)·op(B) + bias, recorded on the tape. A: [M, K] ([K, M] if transA); B: [K, N] ([N, K] if transB). */
