@@ -35,15 +35,6 @@ export function describeAdapter(info: GPUAdapterInfo | null): string {
   return parts.length ? parts.join(' / ') : 'unknown adapter (adapter info is empty)';
 }
 
-/** A CPU implementation of WebGPU (SwiftShader, llvmpipe/lavapipe): the bench scales its sizes down. */
-export function isSoftwareAdapter(ctx: Context): boolean {
-  const info = ctx.adapterInfo as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | null;
-  if (!info) return false;
-  if (info.isFallbackAdapter) return true;
-  const text = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
-  return /swiftshader|llvmpipe|lavapipe|software/.test(text);
-}
-
 // ---- timing -------------------------------------------------------------------------------------------------
 
 export function median(values: readonly number[]): number {
@@ -141,7 +132,7 @@ export async function runSuites(wr: WR, ctx: Context, log: Log, options: RunOpti
   const unknown = (options.only ?? []).filter((n) => !suites.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown bench suite(s): ${unknown.join(', ')} (have: ${suites.map((s) => s.name).join(', ')})`);
   log(`runtime: ${options.runtime}`);
-  log(`adapter: ${describeAdapter(ctx.adapterInfo)}${isSoftwareAdapter(ctx) ? '  [software adapter: small sizes]' : ''}`);
+  log(`adapter: ${describeAdapter(ctx.adapterInfo)}${ctx.softwareAdapter ? '  [software adapter: small sizes]' : ''}`);
   const failed: string[] = [];
   for (const suite of selected) {
     log(`-- ${suite.name}`);

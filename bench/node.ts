@@ -1,12 +1,10 @@
 // The bench in Node, on Dawn (the 'webgpu' package). Bundled by bench/build.mjs into one ES module with 'webgpu'
 // external: node_modules/.cache/webrnn-bench/node/bench.mjs for `npm run bench`, .gpu/app/bench.mjs for a GPU
 // machine (`npm run bench:gpu-bundle`). Arguments: suite names to run (default all), --json FILE.
-import { existsSync, writeFileSync } from 'node:fs';
-import { create } from 'webgpu';
+import { writeFileSync } from 'node:fs';
+import { createNodeGpu } from '../scripts/node-gpu.js';
 import * as wr from '../src/index.js';
 import { runSuites, type BenchRecord } from './harness.js';
-
-const keepAlive: unknown[] = [];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -14,21 +12,12 @@ async function main(): Promise<number> {
   const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
   const only = args.filter((a) => !a.startsWith('-'));
 
-  // No GPU: Dawn uses Chromium's SwiftShader Vulkan driver (Debian's chromium ships it), as the tests do.
-  const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !existsSync('/dev/nvidia0') && existsSync(swiftshader)) {
-    process.env.VK_ICD_FILENAMES = swiftshader;
-  }
-
   const records: BenchRecord[] = [];
   const log = (line: string, record?: BenchRecord) => {
     console.log(line);
     if (record) records.push(record);
   };
-  // Keep the GPU object referenced for the whole run: once it is garbage collected, Dawn's device calls crash or hang.
-  const gpu = create([]);
-  keepAlive.push(gpu);
-  const ctx = await wr.init({ gpu });
+  const ctx = await wr.init({ gpu: createNodeGpu() }); // the context keeps the GPU object alive
   try {
     const { failed } = await runSuites(wr, ctx, log, { only, runtime: `Node ${process.version} on ${process.platform}-${process.arch} (Dawn, the 'webgpu' package)` });
     if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ runtime: 'node', adapter: ctx.adapterInfo && { ...infoFields(ctx.adapterInfo) }, records }, null, 2));

@@ -2,10 +2,10 @@
 // pipelines, uniforms and bind groups) in one command buffer, then the same with a submit (ctx.flush()) after
 // each, then one dispatch submitted and waited for. An RNN step is a handful of small dispatches per time step,
 // so this bounds how fast short sequences can run.
-import { fmtMs, isSoftwareAdapter, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
+import { fmtMs, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
 
 export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
-  const software = isSoftwareAdapter(ctx);
+  const software = ctx.softwareAdapter;
   const small = ctx.zeros([64], 'float32', 'bench-fill');
   const ma = ctx.tensor(new Float32Array(64).fill(0.5), [8, 8]);
   const mOut = ctx.empty([8, 8], 'float32', 'bench-mm');

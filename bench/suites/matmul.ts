@@ -1,9 +1,9 @@
 // Matmul throughput: out = A·B for square n×n matrices with wr.ops.matmulInto (the kernel every layer uses),
 // repeated into one output inside one command buffer. GFLOP/s counts 2·n³ flops per product.
-import { fmt, fmtMs, isSoftwareAdapter, timeBatches, type Context, type Log, type WR } from '../harness.js';
+import { fmt, fmtMs, timeBatches, type Context, type Log, type WR } from '../harness.js';
 
 export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
-  const software = isSoftwareAdapter(ctx);
+  const software = ctx.softwareAdapter;
   // SwiftShader does a few GFLOP/s on two cores: keep the whole suite well under a minute there.
   const sizes = software ? [64, 128, 256] : [256, 512, 1024, 2048];
   const minBatchMs = software ? 150 : 100;

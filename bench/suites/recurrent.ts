@@ -1,0 +1,90 @@
+// The recurrent layers at the textbook's size (token ids over a vocabulary of 1027, hidden 256, batch 32,
+// 35 steps, one layer): forward + backward of nn.RNN / nn.GRU / nn.LSTM alone (input gather, fused cell steps,
+// weight-gradient matmuls), then a whole training step of the language model (CharRNN forward, cross-entropy,
+// backward, clipping, SGD) as the textbook runs it, and 50 greedy characters of generation.
+// On a CPU-emulated adapter the sizes are scaled down (named in every line); pass the suite's figures with them.
+import type { Tensor } from '../../src/index.js';
+import { fmt, fmtMs, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
+
+const CELLS = ['rnn', 'gru', 'lstm'] as const;
+
+export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
+  const software = ctx.softwareAdapter;
+  const size = software ? { V: 128, H: 32, B: 8, T: 35 } : { V: 1027, H: 256, B: 32, T: 35 };
+  const { V, H, B, T } = size;
+  const tokens = B * T;
+  const sizeName = `V=${V} H=${H} B=${B} T=${T}${software ? ' (scaled down for a software adapter)' : ' (textbook size)'}`;
+  log(`size: ${sizeName}`);
+  const timing = software ? { batches: 3, reps: 1 } : { batches: 7, minBatchMs: 100 };
+  const ids = Int32Array.from({ length: tokens }, (_, i) => (i * 7919) % V);
+
+  for (const cell of CELLS) {
+    // Layer alone: forward + backward from an upstream gradient on the output.
+    const Layer = cell === 'rnn' ? wr.nn.RNN : cell === 'gru' ? wr.nn.GRU : wr.nn.LSTM;
+    const layer = new Layer(ctx, { inputSize: V, hiddenSize: H, seed: 1 });
+    const x = ctx.tensor(ids, [T, B], 'int32');
+    const dOut = ctx.tensor(new Float32Array(T * B * H).fill(1e-3), [T, B, H]);
+    let dispatches = 0;
+    const t = await timeBatches(ctx, (reps) => {
+      for (let r = 0; r < reps; r++) {
+        const d0 = ctx.dispatchCount;
+        const [out, state] = layer.forward(x) as [Tensor, Tensor | [Tensor, Tensor]];
+        out.backward(dOut);
+        dispatches = ctx.dispatchCount - d0;
+        out.dispose();
+        for (const s of Array.isArray(state) ? state : [state]) s.dispose();
+        layer.zeroGrad();
+        ctx.flush();
+      }
+    }, timing);
+    log(`${cell} layer forward+backward: ${fmtMs(t.msPerRep)}, ${fmt(tokens / (t.msPerRep / 1000))} tokens/s, ` +
+      `${dispatches} dispatches (${fmt(dispatches / T)} per time step)`, {
+      name: `${cell} layer fwd+bwd`, value: t.msPerRep, unit: 'ms', cell, ...size, dispatches, tokensPerSecond: tokens / (t.msPerRep / 1000),
+    });
+    for (const p of [x, dOut]) p.dispose();
+    for (const p of layer.parameters()) p.dispose();
+  }
+
+  for (const cell of CELLS) {
+    // The textbook's training step: forward, mean cross-entropy, BPTT, clipping to 0.01, SGD; one command buffer.
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: V, hiddenSize: H, cell, seed: 1 });
+    const params = model.parameters();
+    const opt = new wr.optim.SGD(params, { lr: 1 });
+    const X = ctx.tensor(ids, [B, T], 'int32');
+    const Y = ctx.tensor(Int32Array.from(ids, (v) => (v + 1) % V), [T * B], 'int32');
+    let dispatches = 0;
+    const t = await timeBatches(ctx, (reps) => {
+      for (let r = 0; r < reps; r++) {
+        const d0 = ctx.dispatchCount;
+        const [logits, state] = model.forward(X);
+        const loss = wr.nn.functional.crossEntropy(logits, Y);
+        opt.zeroGrad();
+        loss.backward();
+        const norm = wr.nn.utils.clipGradNorm(params, 0.01);
+        opt.step();
+        dispatches = ctx.dispatchCount - d0;
+        for (const s of [logits, loss, norm, ...(Array.isArray(state) ? state : [state])]) s.dispose();
+      }
+    }, timing);
+    log(`${cell} training step (forward, loss, backward, clip, SGD): ${fmtMs(t.msPerRep)}, ` +
+      `${fmt(tokens / (t.msPerRep / 1000))} tokens/s, ${dispatches} dispatches in one command buffer`, {
+      name: `${cell} training step`, value: t.msPerRep, unit: 'ms', cell, ...size, dispatches, tokensPerSecond: tokens / (t.msPerRep / 1000),
+    });
+
+    // Generation: warm up on a 2-character prefix, then 50 greedy characters, read back once.
+    const vocab = new wr.data.Vocab(Array.from({ length: V }, (_, i) => String.fromCodePoint(0x4e00 + i)));
+    const prefix = vocab.decode([1, 2]);
+    await model.predict(prefix, 50, vocab); // warm-up (pipelines)
+    const runs: number[] = [];
+    for (let i = 0; i < (software ? 3 : 9); i++) {
+      const t0 = performance.now();
+      await model.predict(prefix, 50, vocab);
+      runs.push(performance.now() - t0);
+    }
+    log(`${cell} generation, 50 greedy characters after a 2-character prefix: ${fmtMs(median(runs))} (median of ${runs.length})`, {
+      name: `${cell} generate 50`, value: median(runs), unit: 'ms', cell, ...size,
+    });
+    opt.zeroGrad();
+    for (const p of [X, Y, ...params]) p.dispose();
+  }
+}

