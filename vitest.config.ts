@@ -5,7 +5,8 @@ import { chromiumArgs, chromiumPath } from './scripts/chromium.js';
 // One suite, two projects: `node` runs on Dawn (the 'webgpu' package), `browser` in headless Chromium.
 // Without a GPU both get a SwiftShader adapter, which is correct but slow: tests keep sizes small.
 // Files named *.node.test.ts read local files or spawn processes, so they run in Node only;
-// *.e2e.test.ts drive the demo page with Playwright from Node.
+// *.e2e.test.ts drive the demo page with Playwright from Node. The projects run one after another: on two
+// cores, SwiftShader in three processes at once starves the demo page's timed steps.
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -15,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.e2e.test.ts'],
           setupFiles: ['test/setup.node.ts'],
@@ -27,6 +29,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.node.test.ts', 'test/**/*.e2e.test.ts'],
           testTimeout: 120_000,
@@ -45,6 +48,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           environment: 'node',
+          sequence: { groupOrder: 2 },
           include: ['test/**/*.e2e.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,

@@ -102,6 +102,22 @@ describe('training', () => {
     }
   });
 
+  it('resumes with a caller-kept optimizer (Adam keeps its moments and step count across calls)', async () => {
+    const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(10));
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'gru', seed: 2 });
+    const adam = new wr.optim.Adam(model.parameters(), { lr: 0.05 });
+    const opts = { epochs: 1, numSteps: 4, batchSize: 2, lr: 0.05, optimizer: adam, sampling: 'consecutive' as const };
+    const batches = wr.data.numBatches(indices.length, 2, 4, 'consecutive');
+    await wr.train(model, indices, opts);
+    expect(adam.stepCount).toBe(batches);
+    const second = await wr.train(model, indices, opts);
+    expect(adam.stepCount).toBe(2 * batches);
+    expect(adam.stateOf(model.parameters()[0])!.step).toBe(2 * batches);
+    expect(second[0].perplexity).toBeLessThan(vocab.size);
+    const other = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'gru', numLayers: 2, seed: 2 });
+    await expect(wr.train(other, indices, opts)).rejects.toThrow(/optimizer holds 6 parameters but the model has 10/);
+  });
+
   it('rejects bad input clearly', async () => {
     const { vocab, indices } = wr.data.charCorpus('abcabcabc');
     const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'gru' });

@@ -6,7 +6,7 @@ import { copyBlockInto } from '../ops/layout.js';
 import { clipGradNorm } from '../nn/utils.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { Optimizer } from '../optim/optimizer.js';
 import { randomIter, consecutiveIter, numBatches, minCorpusLength, type Sampling } from '../data/iter.js';
 import { type CharRNN, type RNNState, detachState, disposeState } from './charrnn.js';
 
@@ -17,7 +17,9 @@ export interface TrainOptions {
   lr: number;
   /** Clip the global gradient norm to this (the textbook's clipping_theta); omit for no clipping. */
   clipTheta?: number;
-  optimizer?: 'sgd' | 'adam';
+  /** 'sgd' (the textbook's from-scratch runs) or 'adam' (its concise runs), made fresh for this call; or an
+   *  optimizer instance the caller keeps, so a later train() call resumes with its state (e.g. Adam's moments). */
+  optimizer?: 'sgd' | 'adam' | Optimizer;
   betas?: [number, number];
   sampling?: Sampling;
   /** Seed for random sampling (default: Math.random). */
@@ -85,9 +87,15 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
   }
   const ctx = model.ctx;
   const params = model.parameters();
-  const optimizer: Optimizer = (opts.optimizer ?? 'sgd') === 'adam'
-    ? new Adam(params, { lr, betas: opts.betas })
-    : new SGD(params, { lr });
+  const given = opts.optimizer instanceof Optimizer ? opts.optimizer : null;
+  if (opts.optimizer !== undefined && !given && opts.optimizer !== 'sgd' && opts.optimizer !== 'adam') {
+    throw new RangeError(`train: optimizer must be 'sgd', 'adam' or an Optimizer, got ${String(opts.optimizer)}`);
+  }
+  if (given && given.params.length !== params.length) {
+    throw new RangeError(`train: the optimizer holds ${given.params.length} parameters but the model has ${params.length}`);
+  }
+  if (given) given.lr = lr;
+  const optimizer: Optimizer = given ?? (opts.optimizer === 'adam' ? new Adam(params, { lr, betas: opts.betas }) : new SGD(params, { lr }));
   const rngSeed = opts.seed;
   const history: EpochRecord[] = [];
   try {
@@ -153,7 +161,7 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
     }
   } finally {
     optimizer.zeroGrad();
-    if ('dispose' in optimizer && typeof optimizer.dispose === 'function') optimizer.dispose();
+    if (!given) optimizer.dispose();
   }
   return history;
 }
