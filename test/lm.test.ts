@@ -118,6 +118,22 @@ describe('training', () => {
     await expect(wr.train(other, indices, opts)).rejects.toThrow(/optimizer holds 6 parameters but the model has 10/);
   });
 
+  it('a steady training loop leaks no buffers and reuses its bind groups (stateful, consecutive sampling)', async () => {
+    const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(12));
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'lstm', seed: 3 });
+    const seen: { groups: number; stats: wr.MemoryStats }[] = [];
+    await wr.train(model, indices, {
+      epochs: 5, numSteps: 4, batchSize: 2, lr: 0.1, clipTheta: 1, optimizer: 'adam', sampling: 'consecutive',
+      onEpoch: () => { seen.push({ groups: ctx.bindGroupCount, stats: ctx.memoryStats() }); },
+    });
+    // After three warm-up epochs (pipelines, bind groups, pooled buffers), epochs cost nothing new.
+    const [warm, last] = [seen[2], seen[4]];
+    expect(last.stats.liveBuffers).toBe(warm.stats.liveBuffers);
+    expect(last.stats.liveBytes).toBe(warm.stats.liveBytes);
+    expect(last.stats.pooledBuffers).toBe(warm.stats.pooledBuffers);
+    expect(last.groups - warm.groups).toBe(0);
+  });
+
   it('rejects bad input clearly', async () => {
     const { vocab, indices } = wr.data.charCorpus('abcabcabc');
     const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'gru' });

@@ -83,6 +83,8 @@ export class Context {
   dispatchCount = 0;
   /** Command buffers submitted since the context was made. */
   submitCount = 0;
+  /** Bind groups created (not found in the cache): a steady training loop creates none. */
+  bindGroupCount = 0;
 
   private readonly kernels = new Map<string, Kernel>();
   private readonly modules = new Map<string, GPUShaderModule>();
@@ -236,6 +238,7 @@ export class Context {
       });
       if (this.bindGroups.size > 20000) this.bindGroups.clear();
       group = this.device.createBindGroup({ label: kernel.label, layout: kernel.layout, entries });
+      this.bindGroupCount++;
       this.bindGroups.set(key, group);
     }
     return group;

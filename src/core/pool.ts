@@ -60,14 +60,23 @@ export class BufferPool {
 
   /** Called after a submit: buffers released before it are now safe to hand out again. */
   onSubmit(): void {
+    if (this.pending.length === 0) return;
+    const touched = new Set<GPUBuffer[]>();
     for (const b of this.pending) {
-      const list = this.free.get(b.size) ?? [];
+      let list = this.free.get(b.size);
+      if (!list) {
+        list = [];
+        this.free.set(b.size, list);
+      }
       list.push(b);
-      this.free.set(b.size, list);
+      touched.add(list);
       this.pooledBuffers++;
       this.pooledBytes += b.size;
     }
     this.pending = [];
+    // Hand buffers out lowest id first: a training step that acquires the same sizes in the same order then
+    // gets the same buffers every step, so its bind groups come from the cache instead of being created anew.
+    for (const list of touched) list.sort((a, b) => this.idOf(b) - this.idOf(a));
   }
 
   /** Destroys every pooled (free) buffer. */
