@@ -99,6 +99,8 @@ let corpusLoading: Promise<void> = Promise.resolve();
 let model: wr.lm.CharRNN | null = null;
 let modelVocab: wr.data.Vocab | null = null;
 let modelOrigin = '';
+/** The model's optimizer, kept across Pause/Resume so Adam's moments and step count carry on exactly. */
+let optimizer: { kind: 'sgd' | 'adam'; opt: wr.optim.Optimizer } | null = null;
 let run: Run | null = null;
 let training: { abort: AbortController; done: Promise<void> } | null = null;
 let busy = false; // loading weights or saving
@@ -553,7 +555,7 @@ async function start(): Promise<void> {
         batchSize: settings.batchSize,
         lr: settings.lr,
         clipTheta: settings.clipTheta,
-        optimizer: settings.optimizer,
+        optimizer: optimizerFor(trainedModel, settings.optimizer, settings.lr),
         sampling: settings.sampling,
         signal: abort.signal,
         yieldBetweenSteps: async () => {
@@ -609,7 +611,18 @@ function pause(): void {
 }
 
 /** Disposes the model's parameters. Callers await `predicting` first. */
+/** The optimizer of the current model for these settings: kept while the kind stays the same. */
+function optimizerFor(m: wr.lm.CharRNN, kind: 'sgd' | 'adam', lr: number): wr.optim.Optimizer {
+  if (optimizer?.kind !== kind) {
+    optimizer?.opt.dispose();
+    optimizer = { kind, opt: kind === 'adam' ? new wr.optim.Adam(m.parameters(), { lr }) : new wr.optim.SGD(m.parameters(), { lr }) };
+  }
+  return optimizer.opt;
+}
+
 function disposeModel(): void {
+  optimizer?.opt.dispose();
+  optimizer = null;
   if (model) for (const p of model.parameters()) p.dispose();
   model = null;
   modelVocab = null;

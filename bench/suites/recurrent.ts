@@ -9,13 +9,15 @@ import { fmt, fmtMs, median, timeBatches, type Context, type Log, type WR } from
 const CELLS = ['rnn', 'gru', 'lstm'] as const;
 
 export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
-  const software = ctx.softwareAdapter;
+  // WEBRNN_BENCH_SIZE=textbook (Node) keeps the textbook's size on a software adapter too (minutes on SwiftShader).
+  const forceTextbook = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WEBRNN_BENCH_SIZE === 'textbook';
+  const software = ctx.softwareAdapter && !forceTextbook;
   const size = software ? { V: 128, H: 32, B: 8, T: 35 } : { V: 1027, H: 256, B: 32, T: 35 };
   const { V, H, B, T } = size;
   const tokens = B * T;
   const sizeName = `V=${V} H=${H} B=${B} T=${T}${software ? ' (scaled down for a software adapter)' : ' (textbook size)'}`;
   log(`size: ${sizeName}`);
-  const timing = software ? { batches: 3, reps: 1 } : { batches: 7, minBatchMs: 100 };
+  const timing = ctx.softwareAdapter ? { batches: 3, reps: 1 } : { batches: 7, minBatchMs: 100 };
   const ids = Int32Array.from({ length: tokens }, (_, i) => (i * 7919) % V);
 
   for (const cell of CELLS) {
@@ -76,7 +78,7 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
     const prefix = vocab.decode([1, 2]);
     await model.predict(prefix, 50, vocab); // warm-up (pipelines)
     const runs: number[] = [];
-    for (let i = 0; i < (software ? 3 : 9); i++) {
+    for (let i = 0; i < (ctx.softwareAdapter ? 3 : 9); i++) {
       const t0 = performance.now();
       await model.predict(prefix, 50, vocab);
       runs.push(performance.now() - t0);
