@@ -119,12 +119,14 @@ describe('training', () => {
   });
 
   it('a steady training loop leaks no buffers and reuses its bind groups (stateful, consecutive sampling)', async () => {
+    // A context of its own (on the same device), so other tests' garbage collected mid-way does not count.
+    const own = await wr.init({ device: ctx.device });
     const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(12));
-    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'lstm', seed: 3 });
+    const model = new wr.lm.CharRNN(own, { vocabSize: vocab.size, hiddenSize: 8, cell: 'lstm', seed: 3 });
     const seen: { groups: number; stats: wr.MemoryStats }[] = [];
     await wr.train(model, indices, {
       epochs: 5, numSteps: 4, batchSize: 2, lr: 0.1, clipTheta: 1, optimizer: 'adam', sampling: 'consecutive',
-      onEpoch: () => { seen.push({ groups: ctx.bindGroupCount, stats: ctx.memoryStats() }); },
+      onEpoch: () => { seen.push({ groups: own.bindGroupCount, stats: own.memoryStats() }); },
     });
     // After three warm-up epochs (pipelines, bind groups, pooled buffers), epochs cost nothing new.
     const [warm, last] = [seen[2], seen[4]];
@@ -132,6 +134,7 @@ describe('training', () => {
     expect(last.stats.liveBytes).toBe(warm.stats.liveBytes);
     expect(last.stats.pooledBuffers).toBe(warm.stats.pooledBuffers);
     expect(last.groups - warm.groups).toBe(0);
+    own.destroy();
   });
 
   it('rejects bad input clearly', async () => {

@@ -69,7 +69,8 @@ export class CharRNN extends Module {
       throw new RangeError(`CharRNN: X must be int32 token ids [B, T], got ${X.dtype} ${shapeString(X.shape)}`);
     }
     const [B, T] = X.shape;
-    const ids = transpose01(X); // [T, B]
+    // [B, T] → [T, B]: with one row or one step that is the same memory, so no kernel (generation feeds [1, 1]).
+    const ids = B === 1 || T === 1 ? X.reshape([T, B]) : transpose01(X);
     let output: Tensor;
     let newState: RNNState;
     if (this.rnn instanceof LSTM) {
