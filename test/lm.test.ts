@@ -123,10 +123,10 @@ describe('training', () => {
     const own = await wr.init({ device: ctx.device });
     const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(12));
     const model = new wr.lm.CharRNN(own, { vocabSize: vocab.size, hiddenSize: 8, cell: 'lstm', seed: 3 });
-    const seen: { groups: number; stats: wr.MemoryStats }[] = [];
+    const seen: { groups: number; submits: number; stats: wr.MemoryStats }[] = [];
     await wr.train(model, indices, {
       epochs: 5, numSteps: 4, batchSize: 2, lr: 0.1, clipTheta: 1, optimizer: 'adam', sampling: 'consecutive',
-      onEpoch: () => { seen.push({ groups: own.bindGroupCount, stats: own.memoryStats() }); },
+      onEpoch: () => { seen.push({ groups: own.bindGroupCount, submits: own.submitCount, stats: own.memoryStats() }); },
     });
     // After three warm-up epochs (pipelines, bind groups, pooled buffers), epochs cost nothing new.
     const [warm, last] = [seen[2], seen[4]];
@@ -134,6 +134,9 @@ describe('training', () => {
     expect(last.stats.liveBytes).toBe(warm.stats.liveBytes);
     expect(last.stats.pooledBuffers).toBe(warm.stats.pooledBuffers);
     expect(last.groups - warm.groups).toBe(0);
+    // One command buffer per training step, plus one per epoch to read the step losses back.
+    const batches = wr.data.numBatches(indices.length, 2, 4, 'consecutive');
+    expect(seen[4].submits - seen[3].submits).toBe(batches + 1);
     own.destroy();
   });
 
