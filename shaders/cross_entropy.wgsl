@@ -46,6 +46,17 @@ fn workgroup_sum(li: u32, v: f32) -> f32 {
   return r;
 }
 
+// Saves row n's log-sum-exp l and writes its loss l - logits[n, target]; NaN for a target outside [0, C).
+fn write_row(n: u32, l: f32) {
+  lse[n] = l;
+  let t = targets[n];
+  if (t < 0 || u32(t) >= p.C) {
+    row_loss[n] = bitcast<f32>(NAN_BITS);
+  } else {
+    row_loss[n] = l - logits[n * p.C + u32(t)];
+  }
+}
+
 // One workgroup per row: row_loss[n] = lse[n] - logits[n, target]; NaN for a target outside [0, C).
 @compute @workgroup_size(WG)
 fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
@@ -59,16 +70,7 @@ fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgrou
   var s = 0.0;
   for (var c = li; c < p.C; c += WG) { s += exp(logits[base + c] - m); }
   s = workgroup_sum(li, s);
-  if (li == 0u) {
-    let l = m + log(s);
-    lse[n] = l;
-    let t = targets[n];
-    if (t < 0 || u32(t) >= p.C) {
-      row_loss[n] = bitcast<f32>(NAN_BITS);
-    } else {
-      row_loss[n] = l - logits[base + u32(t)];
-    }
-  }
+  if (li == 0u) { write_row(n, m + log(s)); }
 }
 
 // The same with one thread per row and no barriers, for CPU-emulated adapters (SwiftShader), where a
@@ -82,14 +84,7 @@ fn cross_entropy_forward_rowwise(@builtin(global_invocation_id) gid: vec3u, @bui
   for (var c = 0u; c < p.C; c++) { m = max(m, logits[base + c]); }
   var s = 0.0;
   for (var c = 0u; c < p.C; c++) { s += exp(logits[base + c] - m); }
-  let l = m + log(s);
-  lse[n] = l;
-  let t = targets[n];
-  if (t < 0 || u32(t) >= p.C) {
-    row_loss[n] = bitcast<f32>(NAN_BITS);
-  } else {
-    row_loss[n] = l - logits[base + u32(t)];
-  }
+  write_row(n, m + log(s));
 }
 
 // loss[0] = mean of row_loss; one workgroup.
