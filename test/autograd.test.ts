@@ -165,6 +165,20 @@ describe('autograd', () => {
     expect(x.grad).not.toBeNull();
   });
 
+  it('an int32 or disposed gradient is rejected before anything runs', () => {
+    const x = leaf(x0);
+    const y = wr.ops.tanh(x);
+    const ids = ctx.tensor(new Int32Array(N), [N], 'int32');
+    expect(() => y.backward(ids)).toThrow(/gradient of root 0 is int32, expected float32/);
+    const gone = ctx.tensor(g0, [N]);
+    gone.dispose();
+    expect(() => y.backward(gone)).toThrow(/gradient of root 0 was disposed/);
+    // Nothing ran: no gradient was made and the graph is still usable.
+    expect(x.grad).toBeNull();
+    y.backward(ctx.tensor(g0, [N]));
+    expect(x.grad).not.toBeNull();
+  });
+
   it('requiresGrad is for float32 leaves', () => {
     const ids = ctx.tensor(Int32Array.from([1, 2]), [2]);
     expect(() => { ids.requiresGrad = true; }).toThrow(TypeError);

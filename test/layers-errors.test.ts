@@ -27,6 +27,31 @@ describe('layer input validation', () => {
     expect(() => lstm.forward(x, [ctx.zeros([2, 2, 4]), ctx.zeros([2, 3, 4])])).toThrow(/c0 \[2, 3, 4\] should be \[2, 2, 4\]/);
   });
 
+  it('a rejected call allocates nothing (batchFirst input with a wrong h0, empty input)', async () => {
+    // Counters of a context of its own: tensors other tests dropped are collected at random times.
+    const own = await wr.init({ device: ctx.device });
+    try {
+      const lstm = new wr.nn.LSTM(own, { inputSize: 3, hiddenSize: 4, batchFirst: true, seed: 1 });
+      const x = own.tensor(new Float32Array(2 * 5 * 3), [2, 5, 3]);
+      const h0 = own.zeros([1, 3, 4]);
+      const c0 = own.zeros([1, 2, 4]);
+      const empty = own.tensor(new Float32Array(0), [2, 0, 3]);
+      const before = own.memoryStats();
+      expect(() => lstm.forward(x, [h0, c0])).toThrow(/h0 \[1, 3, 4\] should be \[1, 2, 4\]/);
+      expect(() => lstm.forward(empty)).toThrow(/is empty/);
+      const model = new wr.lm.CharRNN(own, { vocabSize: 5, hiddenSize: 4, cell: 'gru', seed: 1 });
+      const ids = own.tensor(Int32Array.of(0, 1, 2, 3, 4, 0), [2, 3], 'int32');
+      const badState = own.zeros([1, 3, 4]);
+      const afterSetup = own.memoryStats();
+      expect(() => model.forward(ids, badState)).toThrow(/h0 \[1, 3, 4\] should be \[1, 2, 4\]/);
+      expect(own.memoryStats().liveTensors).toBe(afterSetup.liveTensors);
+      expect(own.memoryStats().liveBuffers).toBe(afterSetup.liveBuffers);
+      expect(afterSetup.liveTensors - before.liveTensors).toBe(model.parameters().length + 2);
+    } finally {
+      own.destroy();
+    }
+  });
+
   it('a token id outside the vocabulary names the id and its position', () => {
     const lstm = new wr.nn.LSTM(ctx, { inputSize: 6, hiddenSize: 4, seed: 1 });
     const ids = ctx.tensor(Int32Array.of(0, 1, 2, 6), [2, 2], 'int32');
@@ -42,6 +67,9 @@ describe('layer input validation', () => {
     expect(() => lstm.loadStateDict({ ...good, extra: new Float32Array(1) })).toThrow(/unknown: extra/);
     const zeros = Object.fromEntries(Object.entries(good).map(([k, v]) => [k, new Float32Array(v.length)]));
     expect(() => lstm.loadStateDict({ ...zeros, weight_hh_l0: new Float32Array(3) })).toThrow(/weight_hh_l0 has 3 values, expected 16/);
+    // An entry present but undefined is missing too: nothing half-loaded before a TypeError.
+    expect(() => lstm.loadStateDict({ ...zeros, weight_hh_l0: undefined as unknown as Float32Array })).toThrow(/missing: weight_hh_l0/);
+    expect(() => lstm.loadStateDict({ ...zeros, weight_hh_l0: 7 as unknown as Float32Array })).toThrow(/weight_hh_l0 is not an array of numbers/);
     expect(await snapshot(lstm)).toEqual(before);
     lstm.loadStateDict(zeros);
     expect(Object.values(await snapshot(lstm)).flat().every((v) => v === 0)).toBe(true);

@@ -116,6 +116,14 @@ describe('training', () => {
     expect(second[0].perplexity).toBeLessThan(vocab.size);
     const other = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'gru', numLayers: 2, seed: 2 });
     await expect(wr.train(other, indices, opts)).rejects.toThrow(/optimizer holds 6 parameters but the model has 10/);
+    // The same number of parameters, but another model's: refused rather than stepping the other model.
+    const twin = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'gru', seed: 5 });
+    const twinBefore = await twin.stateDict();
+    const modelBefore = await model.stateDict();
+    await expect(wr.train(twin, indices, opts)).rejects.toThrow(/does not hold this model's parameter rnn\.weight_ih_l0/);
+    expect(await twin.stateDict()).toEqual(twinBefore);
+    expect(await model.stateDict()).toEqual(modelBefore);
+    expect(adam.stepCount).toBe(2 * batches);
   });
 
   it('a steady training loop leaks no buffers and reuses its bind groups (stateful, consecutive sampling)', async () => {

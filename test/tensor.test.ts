@@ -1,7 +1,7 @@
 // Core runtime: tensors (creation, read-back, views, dispose), the buffer pool, init and GPU error reporting.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wr from '../src/index.js';
-import { randomArray, testContext } from './helpers.js';
+import { expectClose, randomArray, testContext } from './helpers.js';
 
 let ctx: wr.Context;
 beforeAll(async () => { ctx = await testContext(); });
@@ -49,6 +49,11 @@ describe('tensor round trips', () => {
 
   it('int32 data must be integers', () => {
     expect(() => ctx.tensor([1, 2.5], [2], 'int32')).toThrow(TypeError);
+  });
+
+  it('an unknown dtype or an int32 value past 32 bits is rejected, naming it', () => {
+    expect(() => ctx.tensor([1, 2], [2], 'int64' as wr.DType)).toThrow(/dtype must be 'float32' or 'int32', got "int64"/);
+    expect(() => ctx.tensor([1, 2 ** 31], [2], 'int32')).toThrow(/fit in 32 bits, got 2147483648/);
   });
 
   it('an empty tensor reads back empty', async () => {
@@ -194,6 +199,32 @@ describe('memory', () => {
     expect(Array.from(await again.read())).toEqual(Array.from(randomArray(100, 7)));
     early.dispose();
     again.dispose();
+  });
+
+  it('the uniform cache stays within its limit, and retired uniforms outlive the commands that bind them', async () => {
+    // Params that change every call (a temperature, a generation position) must not add buffers forever.
+    const own = await wr.init({ device: ctx.device });
+    try {
+      own.uniformCacheLimit = 8;
+      const x0 = randomArray(300, 11);
+      let x = own.tensor(x0, [300]);
+      const expected = Float32Array.from(x0);
+      // 30 distinct alphas, all in one command buffer: the cache starts over three times while the earlier
+      // dispatches, which bind the retired uniforms, are still unsubmitted.
+      for (let k = 1; k <= 30; k++) {
+        const alpha = 1 + k / 64;
+        const next = wr.ops.scale(x, alpha);
+        x.dispose();
+        x = next;
+        for (let i = 0; i < expected.length; i++) expected[i] = Math.fround(expected[i] * Math.fround(alpha));
+        expect(own.memoryStats().uniformBuffers).toBeLessThanOrEqual(8);
+      }
+      expectClose(await x.read(), expected, 0, 1e-6, 'scaled 30 times');
+      x.dispose();
+      await own.sync();
+    } finally {
+      own.destroy();
+    }
   });
 
   it('a reused buffer never leaks old data into zeros()', async () => {

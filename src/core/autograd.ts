@@ -132,6 +132,8 @@ export function backward(
     }
     const given = grads[i];
     if (given) {
+      if (given.dtype !== 'float32') throw new TypeError(`backward: the gradient of root ${i} is ${given.dtype}, expected float32`);
+      if (given.isDisposed) throw new Error(`backward: the gradient of root ${i} was disposed`);
       if (!sameShape(given.shape, root.shape)) {
         throw new RangeError(`backward: gradient shape ${shapeString(given.shape)} does not match tensor shape ${shapeString(root.shape)}`);
       }

@@ -21,6 +21,8 @@ export interface MemoryStats {
   pooledBytes: number;
   /** Tensor objects not yet disposed (or collected). */
   liveTensors: number;
+  /** Cached uniform (params) buffers: at most `uniformCacheLimit`. */
+  uniformBuffers: number;
 }
 
 /** A buffer bound to a kernel: a whole buffer, or a tensor's. */
@@ -85,10 +87,17 @@ export class Context {
   submitCount = 0;
   /** Bind groups created (not found in the cache): a steady training loop creates none. */
   bindGroupCount = 0;
+  /**
+   * Most uniform buffers kept for reuse. Params that change from call to call (a generation position, a
+   * temperature typed in a demo) would otherwise add buffers forever; past the limit the cache starts over.
+   */
+  uniformCacheLimit = 4096;
 
   private readonly kernels = new Map<string, Kernel>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly uniforms = new Map<string, GPUBuffer>();
+  /** Uniforms dropped from the cache that encoded commands may still bind: destroyed after the next submit. */
+  private retiredUniforms: GPUBuffer[] = [];
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -148,6 +157,7 @@ export class Context {
       pooledBuffers: this.pool.pooledBuffers,
       pooledBytes: this.pool.pooledBytes,
       liveTensors: this.liveTensors,
+      uniformBuffers: this.uniforms.size,
     };
   }
 
@@ -249,6 +259,7 @@ export class Context {
     const key = words.join(',');
     let buffer = this.uniforms.get(key);
     if (!buffer) {
+      if (this.uniforms.size >= this.uniformCacheLimit) this.retireUniforms();
       const size = Math.max(16, Math.ceil((words.length * 4) / 16) * 16);
       buffer = this.device.createBuffer({ size, usage: BufferUsage.UNIFORM, mappedAtCreation: true, label: 'params' });
       new Uint32Array(buffer.getMappedRange()).set(words.map((w) => w >>> 0));
@@ -257,6 +268,19 @@ export class Context {
       this.uniforms.set(key, buffer);
     }
     return buffer;
+  }
+
+  /** Empties the uniform cache (and the bind groups made with it); the buffers go after the next submit. */
+  private retireUniforms(): void {
+    this.retiredUniforms.push(...this.uniforms.values());
+    this.uniforms.clear();
+    this.bindGroups.clear();
+  }
+
+  /** Destroys retired uniforms: called once nothing unsubmitted can bind them. */
+  private destroyRetiredUniforms(): void {
+    for (const u of this.retiredUniforms) u.destroy();
+    this.retiredUniforms = [];
   }
 
   private openPass(): GPUComputePassEncoder {
@@ -314,6 +338,7 @@ export class Context {
     if (!this.encoder) {
       // Nothing encoded is waiting, so nothing unsubmitted can read the buffers released since: recycle them.
       this.pool.onSubmit();
+      this.destroyRetiredUniforms();
       return;
     }
     const encoder = this.encoder;
@@ -328,6 +353,7 @@ export class Context {
       }),
     );
     this.pool.onSubmit();
+    this.destroyRetiredUniforms();
   }
 
   /** Submits pending work, waits for the GPU, and throws the first GPU error seen (naming its kernel). */
@@ -401,6 +427,7 @@ export class Context {
     this.pool.trim();
     for (const u of this.uniforms.values()) u.destroy();
     this.uniforms.clear();
+    this.destroyRetiredUniforms();
     this.bindGroups.clear();
     if (this.ownsDevice) this.device.destroy();
   }

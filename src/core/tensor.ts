@@ -50,6 +50,9 @@ export class Tensor {
 
   static fromData(ctx: Context, data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
     assertShape(shape, 'tensor');
+    if (dtype !== undefined && dtype !== 'float32' && dtype !== 'int32') {
+      throw new TypeError(`tensor: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype)}`);
+    }
     const kind: DType = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
     const numel = numelOf(shape);
     if (data.length !== numel) {
@@ -153,6 +156,7 @@ export class Parameter extends Tensor {
 
 function checkedInt(v: number): number {
   if (!Number.isInteger(v)) throw new TypeError(`int32 tensor data must be integers, got ${v}`);
+  if (v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`int32 tensor data must fit in 32 bits, got ${v}`);
   return v;
 }
 

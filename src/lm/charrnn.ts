@@ -69,22 +69,28 @@ export class CharRNN extends Module {
       throw new RangeError(`CharRNN: X must be int32 token ids [B, T], got ${X.dtype} ${shapeString(X.shape)}`);
     }
     const [B, T] = X.shape;
+    if (this.rnn instanceof LSTM) {
+      if (state && !Array.isArray(state)) throw new TypeError('CharRNN (lstm): the state must be a pair [h, c]');
+    } else if (Array.isArray(state)) {
+      throw new TypeError(`CharRNN (${this.cell}): the state must be one tensor h`);
+    }
     // [B, T] → [T, B]: with one row or one step that is the same memory, so no kernel (generation feeds [1, 1]).
     const ids = B === 1 || T === 1 ? X.reshape([T, B]) : transpose01(X);
     let output: Tensor;
     let newState: RNNState;
-    if (this.rnn instanceof LSTM) {
-      if (state && !Array.isArray(state)) throw new TypeError('CharRNN (lstm): the state must be a pair [h, c]');
-      const [o, hc] = this.rnn.forward(ids, (state as [Tensor, Tensor] | null) ?? null);
-      output = o;
-      newState = hc;
-    } else {
-      if (Array.isArray(state)) throw new TypeError(`CharRNN (${this.cell}): the state must be one tensor h`);
-      const [o, h] = (this.rnn as RNN | GRU).forward(ids, (state as Tensor | null) ?? null);
-      output = o;
-      newState = h;
+    try {
+      if (this.rnn instanceof LSTM) {
+        const [o, hc] = this.rnn.forward(ids, (state as [Tensor, Tensor] | null) ?? null);
+        output = o;
+        newState = hc;
+      } else {
+        const [o, h] = (this.rnn as RNN | GRU).forward(ids, (state as Tensor | null) ?? null);
+        output = o;
+        newState = h;
+      }
+    } finally {
+      ids.dispose(); // also when the layer rejects the state: a bad call leaves no tensor behind
     }
-    ids.dispose();
     const flat = output.reshape([T * B, this.hiddenSize]);
     output.dispose();
     const logits = this.dense.forward(flat);

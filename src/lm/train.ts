@@ -94,6 +94,12 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
   if (given && given.params.length !== params.length) {
     throw new RangeError(`train: the optimizer holds ${given.params.length} parameters but the model has ${params.length}`);
   }
+  if (given) {
+    // Same count is not enough: an optimizer made for another model would step that model and leave this one as it was.
+    const held = new Set<unknown>(given.params);
+    const foreign = [...model.namedParameters()].find(([, p]) => !held.has(p));
+    if (foreign) throw new RangeError(`train: the optimizer does not hold this model's parameter ${foreign[0]} (was it made for another model?)`);
+  }
   if (given) given.lr = lr;
   const optimizer: Optimizer = given ?? (opts.optimizer === 'adam' ? new Adam(params, { lr, betas: opts.betas }) : new SGD(params, { lr }));
   const rngSeed = opts.seed;

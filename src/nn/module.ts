@@ -60,14 +60,16 @@ export abstract class Module {
    */
   loadStateDict(record: Record<string, Float32Array | ArrayLike<number>>): void {
     const named = this.namedParameters();
-    const missing = [...named.keys()].filter((k) => !(k in record));
+    const missing = [...named.keys()].filter((k) => record[k] == null);
     const unknown = Object.keys(record).filter((k) => !named.has(k));
     const problems: string[] = [];
     if (missing.length) problems.push(`missing: ${missing.join(', ')}`);
     if (unknown.length) problems.push(`unknown: ${unknown.join(', ')}`);
     for (const [name, p] of named) {
       const v = record[name];
-      if (v && v.length !== p.numel) problems.push(`${name} has ${v.length} values, expected ${p.numel} for shape ${shapeString(p.shape)}`);
+      if (v == null) continue;
+      if (typeof v !== 'object' || typeof v.length !== 'number') problems.push(`${name} is not an array of numbers`);
+      else if (v.length !== p.numel) problems.push(`${name} has ${v.length} values, expected ${p.numel} for shape ${shapeString(p.shape)}`);
     }
     if (problems.length) throw new RangeError(`loadStateDict: ${problems.join('; ')}`);
     for (const [name, p] of named) {

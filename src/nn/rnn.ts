@@ -93,8 +93,8 @@ export abstract class RNNBase extends Module {
     return NAMES[this.mode];
   }
 
-  /** Validates the input; returns it time-major with T and B. */
-  protected prepareInput(x: Tensor): { xt: Tensor; T: number; B: number; ids: boolean } {
+  /** Validates the input; returns T, B and whether it holds token ids (nothing is allocated yet). */
+  protected checkInput(x: Tensor): { T: number; B: number; ids: boolean } {
     const name = this.name;
     const ids = x.dtype === 'int32';
     if (ids) {
@@ -107,10 +107,9 @@ export abstract class RNNBase extends Module {
         `${name}: input ${shapeString(x.shape)} should be ${this.batchFirst ? '[B, T, ' : '[T, B, '}${this.inputSize}] (inputSize ${this.inputSize})`,
       );
     }
-    const xt = this.batchFirst ? transpose01(x) : x;
-    const [T, B] = xt.shape;
+    const [T, B] = this.batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
     if (T < 1 || B < 1) throw new RangeError(`${name}: input ${shapeString(x.shape)} is empty`);
-    return { xt, T, B, ids };
+    return { T, B, ids };
   }
 
   protected checkState(state: Tensor | undefined | null, what: string, B: number): void {
@@ -123,9 +122,11 @@ export abstract class RNNBase extends Module {
 
   /** Runs all layers and directions. Returns output [T, B, D*H] (time-major) and the final states. */
   protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null): { output: Tensor; hN: Tensor; cN: Tensor | null } {
-    const { xt, T, B, ids } = this.prepareInput(x);
+    // Everything is checked before the first allocation, so bad input leaves nothing behind.
+    const { T, B, ids } = this.checkInput(x);
     this.checkState(h0, 'h0', B);
     this.checkState(c0, 'c0', B);
+    const xt = this.batchFirst ? transpose01(x) : x;
     const H = this.hiddenSize;
     const GH = this.gates * H;
     const D = this.numDirections;
