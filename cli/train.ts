@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   const epochs = num(values.epochs, 'epochs', 250, true);
   const predEvery = num(values['pred-every'], 'pred-every', 50, true);
   const predLen = num(values['pred-len'], 'pred-len', 50, true);
+  if (predEvery < 1) fail(`--pred-every must be at least 1, got ${predEvery}`);
+  if (predLen < 0) fail(`--pred-len must not be negative, got ${predLen}`);
   const temperature = num(values.temperature, 'temperature', 0);
   const clip = num(values.clip, 'clip', 0.01);
   const seed = values.seed === undefined ? undefined : num(values.seed, 'seed', 0, true);

@@ -79,6 +79,9 @@ describe('layer input validation', () => {
     expect(() => new wr.nn.RNN(ctx, { inputSize: 0, hiddenSize: 4 })).toThrow(/inputSize/);
     expect(() => new wr.nn.RNN(ctx, { inputSize: 2, hiddenSize: 4, nonlinearity: 'gelu' as 'tanh' })).toThrow(/nonlinearity/);
     expect(() => new wr.nn.Linear(ctx, { inFeatures: 2, outFeatures: 1.5 })).toThrow(/outFeatures/);
+    const withNonlinearity = { inputSize: 2, hiddenSize: 2, nonlinearity: 'relu' } as unknown as wr.nn.GRUOptions;
+    expect(() => new wr.nn.GRU(ctx, withNonlinearity)).toThrow(/GRU: unexpected option 'nonlinearity'/);
+    expect(() => new wr.nn.LSTM(ctx, withNonlinearity)).toThrow(/LSTM: unexpected option 'nonlinearity'/);
   });
 
   it('default initialisation is U(-1/sqrt(H), 1/sqrt(H)) as in PyTorch', async () => {

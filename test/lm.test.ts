@@ -78,6 +78,13 @@ describe('generation', () => {
     expect(await model.predict('ti', 10, vocab, { temperature: 1e-4, seed: 1 })).toBe(await model.predict('ti', 10, vocab));
   });
 
+  it('says so when the weights are no longer finite', async () => {
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'gru', seed: 1 });
+    const broken = Object.fromEntries(Object.entries(await model.stateDict()).map(([k, v]) => [k, v.map(() => NaN)]));
+    model.loadStateDict(broken);
+    await expect(model.predict('the', 5, vocab)).rejects.toThrow(/NaN logits/);
+  });
+
   it('names prefix characters outside the vocabulary', async () => {
     const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 4, cell: 'rnn', seed: 1 });
     await expect(model.predict('thé Q', 5, vocab)).rejects.toThrow(/"é".*"Q"|"Q".*"é"/);

@@ -142,7 +142,10 @@ export class CharRNN extends Module {
       return generated;
     });
     try {
-      return prefix + vocab.decode(await generated.read());
+      const ids = await generated.read();
+      // The sampler writes -1 only when no logit compares (all NaN): the weights are no longer finite.
+      if (ids.includes(-1)) throw new Error('predict: the model produced NaN logits (its weights are not finite; was training diverging?)');
+      return prefix + vocab.decode(ids);
     } finally {
       generated.dispose();
     }

@@ -211,8 +211,14 @@ export class RNN extends RNNBase {
 }
 
 /** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
+/** PyTorch's GRU and LSTM take no nonlinearity: say so rather than silently ignore it. */
+function rejectNonlinearity(opts: object, name: string): void {
+  if ('nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNN has one)`);
+}
+
 export class GRU extends RNNBase {
   constructor(ctx: Context, opts: GRUOptions) {
+    rejectNonlinearity(opts, 'GRU');
     super(ctx, 'gru', { ...opts, nonlinearity: 'tanh' });
   }
 
@@ -225,6 +231,7 @@ export class GRU extends RNNBase {
 /** LSTM with PyTorch's gate order i, f, g, o. */
 export class LSTM extends RNNBase {
   constructor(ctx: Context, opts: LSTMOptions) {
+    rejectNonlinearity(opts, 'LSTM');
     super(ctx, 'lstm', { ...opts, nonlinearity: 'tanh' });
   }
 
