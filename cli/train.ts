@@ -8,9 +8,33 @@ import cliProgress from 'cli-progress';
 import { createNodeGpu } from '../scripts/node-gpu.js';
 import * as wr from '../src/index.js';
 
+/** The textbook's runs (d2l RNN chapter; the issue's figures to reproduce). Explicit flags override them. */
+const PRESETS: Record<string, { corpus: string; flags: Record<string, string>; prefixes: string[] }> = {
+  // 1st edition, from scratch: SGD lr 100, clipping 0.01, random sampling; perplexity ≈ 1.3 after 250 epochs.
+  'jaychou-rnn': { corpus: 'jaychou_lyrics.txt', prefixes: ['分开', '不分开'], flags: {
+    'max-chars': '10000', cell: 'rnn', hidden: '256', epochs: '250', steps: '35', batch: '32', optimizer: 'sgd', lr: '100', clip: '0.01', sampling: 'random' } },
+  // GRU and LSTM with Adam lr 1e-2: perplexity ≈ 1.02 by epoch 80.
+  'jaychou-gru': { corpus: 'jaychou_lyrics.txt', prefixes: ['分开', '不分开'], flags: {
+    'max-chars': '10000', cell: 'gru', hidden: '256', epochs: '80', steps: '35', batch: '32', optimizer: 'adam', lr: '1e-2', clip: '0.01', sampling: 'random' } },
+  'jaychou-lstm': { corpus: 'jaychou_lyrics.txt', prefixes: ['分开', '不分开'], flags: {
+    'max-chars': '10000', cell: 'lstm', hidden: '256', epochs: '80', steps: '35', batch: '32', optimizer: 'adam', lr: '1e-2', clip: '0.01', sampling: 'random' } },
+  // 2nd edition (train_ch8): hidden 512, lr 1, clipping 1, sequential partitioning, first 10000 tokens, 500 epochs.
+  'timemachine-rnn': { corpus: 'timemachine.txt', prefixes: ['time traveller'], flags: {
+    mode: 'timemachine', 'max-chars': '10000', cell: 'rnn', hidden: '512', epochs: '500', steps: '35', batch: '32', optimizer: 'sgd', lr: '1', clip: '1', sampling: 'consecutive' } },
+};
+
+/** A preset's corpus: shared/data beside the checkout, inside it (the GPU machine), or .gpu/data. */
+function findPresetCorpus(name: string): string {
+  const places = [`../shared/data/${name}`, `shared/data/${name}`, `.gpu/data/${name}`];
+  const found = places.find((p) => existsSync(p));
+  if (!found) fail(`the preset's corpus ${name} was not found in ${places.join(', ')}`);
+  return found;
+}
+
 const HELP = `webrnn train: a character language model on the GPU (WebGPU through Dawn)
 
-  --corpus FILE        text file (required)
+  --preset NAME        the textbook's runs: ${Object.keys(PRESETS).join(', ')} (flags given override)
+  --corpus FILE        text file (required without a preset)
   --mode chars|timemachine   chars: the Jay Chou notes' preprocessing (newlines as spaces);
                        timemachine: letters only, lower case, vocabulary of 28 (d2l 2nd edition)
   --max-chars N        keep the first N characters (textbook: 10000 for the lyrics)
@@ -38,11 +62,12 @@ function num(value: string | undefined, name: string, fallback: number, integer 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      corpus: { type: 'string' }, mode: { type: 'string', default: 'chars' }, 'max-chars': { type: 'string' },
-      cell: { type: 'string', default: 'lstm' }, hidden: { type: 'string' }, layers: { type: 'string' },
+      preset: { type: 'string' },
+      corpus: { type: 'string' }, mode: { type: 'string' }, 'max-chars': { type: 'string' },
+      cell: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
       epochs: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
-      optimizer: { type: 'string', default: 'adam' }, lr: { type: 'string' }, clip: { type: 'string' },
-      sampling: { type: 'string', default: 'random' }, seed: { type: 'string' },
+      optimizer: { type: 'string' }, lr: { type: 'string' }, clip: { type: 'string' },
+      sampling: { type: 'string' }, seed: { type: 'string' },
       prefix: { type: 'string', multiple: true }, 'pred-every': { type: 'string' }, 'pred-len': { type: 'string' },
       temperature: { type: 'string' }, save: { type: 'string' }, quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -53,6 +78,19 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (values.preset !== undefined) {
+    const preset = PRESETS[values.preset];
+    if (!preset) fail(`unknown --preset "${values.preset}" (have: ${Object.keys(PRESETS).join(', ')})`);
+    const given = values as Record<string, unknown>;
+    for (const [flag, value] of Object.entries(preset.flags)) given[flag] ??= value;
+    values.corpus ??= findPresetCorpus(preset.corpus);
+    values.prefix ??= preset.prefixes;
+    console.log(`preset ${values.preset}: ${Object.entries(preset.flags).map(([k, v]) => `--${k} ${given[k] ?? v}`).join(' ')}`);
+  }
+  values.mode ??= 'chars';
+  values.cell ??= 'lstm';
+  values.optimizer ??= 'adam';
+  values.sampling ??= 'random';
   if (!values.corpus) fail('--corpus is required');
   if (!existsSync(values.corpus)) fail(`corpus file not found: ${values.corpus}`);
   const cell = values.cell as 'rnn' | 'gru' | 'lstm';
@@ -75,6 +113,14 @@ async function main(): Promise<void> {
   const clip = num(values.clip, 'clip', 0.01);
   const seed = values.seed === undefined ? undefined : num(values.seed, 'seed', 0, true);
   const prefixes = values.prefix ?? [mode === 'timemachine' ? 'time traveller' : Array.from(vocab.idxToToken).slice(0, 2).join('')];
+
+  for (const prefix of prefixes) {
+    try {
+      vocab.encode(prefix);
+    } catch (e) {
+      fail(`--prefix "${prefix}": ${(e as Error).message}`);
+    }
+  }
 
   const ctx = await wr.init({ gpu: createNodeGpu() });
   const info = ctx.adapterInfo;

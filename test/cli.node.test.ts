@@ -1,0 +1,63 @@
+// The command-line trainer, built as `npm run train` builds it and run as a user would: a short run on a corpus
+// file prints epochs, samples and a summary, and saves weights that load back with their vocabulary.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import * as wr from '../src/index.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+let dir: string;
+let cli: string;
+
+function run(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+beforeAll(async () => {
+  // Inside the checkout, so the bundle resolves 'webgpu' from node_modules as `npm run train` does.
+  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
+  dir = mkdtempSync(join(root, 'node_modules/.cache/webrnn-cli-test-'));
+  process.env.CLI_OUT = dir;
+  try {
+    await build({ configFile: join(root, 'cli/vite.config.ts'), logLevel: 'error' });
+  } finally {
+    delete process.env.CLI_OUT;
+  }
+  cli = join(dir, 'train.mjs');
+  writeFileSync(join(dir, 'corpus.txt'), 'the quick brown fox jumps over the lazy dog\n'.repeat(30));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm run train', () => {
+  it('trains, prints perplexity and samples, and saves loadable weights with the vocabulary', async () => {
+    const saved = join(dir, 'model.safetensors');
+    const { code, out } = await run(['--corpus', join(dir, 'corpus.txt'), '--cell', 'gru', '--hidden', '16', '--epochs', '4',
+      '--steps', '8', '--batch', '4', '--lr', '0.02', '--clip', '1', '--pred-every', '2', '--pred-len', '6',
+      '--prefix', 'the', '--seed', '1', '--quiet', '--save', saved]);
+    expect(code, out).toBe(0);
+    const perplexities = [...out.matchAll(/^epoch (\d+), perplexity ([\d.]+)/gm)].map((m) => Number(m[2]));
+    expect(perplexities).toHaveLength(2);
+    expect(perplexities[1]).toBeLessThan(perplexities[0]);
+    expect(out).toMatch(/^ - the.{6}$/m);
+    expect(out).toMatch(/done: 4 epochs in [\d.]+ s, final perplexity [\d.]+, mean \d+ tokens\/s/);
+    const { tensors, metadata } = wr.io.loadSafetensors(new Uint8Array(readFileSync(saved)));
+    const vocab = wr.data.Vocab.fromJSON(JSON.parse(metadata.vocab));
+    expect(vocab.size).toBe(wr.data.charCorpus(readFileSync(join(dir, 'corpus.txt'), 'utf8')).vocab.size);
+    expect(metadata.cell).toBe('gru');
+    expect(Object.keys(tensors).sort()).toEqual(['dense.bias', 'dense.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0']);
+  });
+
+  it('rejects bad arguments with a message and exit code 2', async () => {
+    expect(await run(['--cell', 'lstm'])).toMatchObject({ code: 2, out: expect.stringMatching(/--corpus is required/) });
+    expect(await run(['--corpus', join(dir, 'corpus.txt'), '--cell', 'transformer'])).toMatchObject({ code: 2, out: expect.stringMatching(/--cell must be rnn, gru or lstm/) });
+    expect(await run(['--preset', 'nope'])).toMatchObject({ code: 2, out: expect.stringMatching(/unknown --preset "nope"/) });
+    expect(await run(['--corpus', join(dir, 'corpus.txt'), '--prefix', 'XYZ'])).toMatchObject({ code: 2, out: expect.stringMatching(/--prefix "XYZ": characters not in the vocabulary: "X", "Y", "Z"/) });
+  });
+});
