@@ -12,6 +12,9 @@ import { sampleTokenInto } from '../ops/sample.js';
 import type { Vocab } from '../data/vocab.js';
 import { makeRng } from '../data/rng.js';
 
+/** Characters encoded per command buffer during generation. */
+const PREDICT_SUBMIT_EVERY = 8;
+
 export interface CharRNNOptions {
   vocabSize: number;
   hiddenSize: number;
@@ -135,6 +138,8 @@ export class CharRNN extends Module {
         logits.dispose();
         if (input !== nextId) input.dispose();
         input = nextId;
+        // Submit every few characters so the GPU starts while the rest is encoded (still one read-back).
+        if (k % PREDICT_SUBMIT_EVERY === PREDICT_SUBMIT_EVERY - 1) ctx.flush();
       }
       disposeState(state);
       uniforms.dispose();

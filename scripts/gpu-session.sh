@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Everything the issues ask to measure on a GPU machine, in one device call (device time is scarce):
+#   here:   npm run gpu-bundle && bash ../shared/tools/gpu-prep
+#   there:  bash scripts/gpu-session.sh            (carry .gpu; logs go to $OUT, or ./gpu-logs without it)
+# Runs the whole bench (dispatch cost, matmul, recurrent layers, training steps, generation at the textbook
+# size), then the textbook's training runs with the CLI presets, each log's last lines printed at the end.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+out=${OUT:-gpu-logs}
+mkdir -p "$out"
+# shellcheck disable=SC1091
+source .gpu/setup.sh
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | tee "$out/gpu.txt"
+
+node .gpu/app/bench.mjs --json "$out/bench.json" 2>&1 | tee "$out/bench.log"
+for preset in ${PRESETS:-jaychou-lstm jaychou-gru jaychou-rnn timemachine-rnn}; do
+  echo "== $preset"
+  /usr/bin/time -f "wall %e s" node .gpu/app/train.mjs --preset "$preset" --quiet --pred-every 50 \
+    --save "$out/$preset.safetensors" >"$out/$preset.log" 2>&1
+  tail -n 6 "$out/$preset.log"
+done
