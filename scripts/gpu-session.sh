@@ -13,9 +13,10 @@ source .gpu/setup.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | tee "$out/gpu.txt"
 
 node .gpu/app/bench.mjs --json "$out/bench.json" 2>&1 | tee "$out/bench.log"
+# (7 files in all: the device returns at most 8 from $OUT)
+TIMEFORMAT='wall %R s'
 for preset in ${PRESETS:-jaychou-lstm jaychou-gru jaychou-rnn timemachine-rnn}; do
   echo "== $preset"
-  /usr/bin/time -f "wall %e s" node .gpu/app/train.mjs --preset "$preset" --quiet --pred-every 50 \
-    --save "$out/$preset.safetensors" >"$out/$preset.log" 2>&1
-  tail -n 6 "$out/$preset.log"
+  { time node .gpu/app/train.mjs --preset "$preset" --quiet --pred-every 50 >"$out/$preset.log" 2>&1; } 2>>"$out/$preset.log"
+  tail -n 7 "$out/$preset.log"
 done
