@@ -164,13 +164,38 @@ describe('training', () => {
     await expect(wr.train(model, Int32Array.of(0, 1, 7, 1), { epochs: 1, numSteps: 1, batchSize: 1, lr: 1 })).rejects.toThrow(/token id 7/);
   });
 
-  it('stops with the epoch and step when the loss turns non-finite', async () => {
+  it('stops with the epoch and step when the loss turns non-finite, leaving no buffer behind', async () => {
+    const own = await wr.init({ device: ctx.device }); // its own counters
     const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(10));
-    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'rnn', nonlinearity: 'relu', seed: 1 });
+    const model = new wr.lm.CharRNN(own, { vocabSize: vocab.size, hiddenSize: 8, cell: 'rnn', nonlinearity: 'relu', seed: 1 });
+    await own.sync();
+    const before = own.memoryStats();
     const err = await wr.train(model, indices, { epochs: 3, numSteps: 4, batchSize: 2, lr: 1e30, optimizer: 'sgd', sampling: 'consecutive' })
       .then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(wr.NonFiniteLossError);
     expect((err as Error).message).toMatch(/epoch \d+, step \d+.*lower learning rate/);
+    await own.sync();
+    expect(own.memoryStats().liveTensors).toBe(before.liveTensors);
+    expect(own.memoryStats().liveBuffers).toBe(before.liveBuffers);
+    own.destroy();
+  });
+
+  it('an error in the middle of an epoch leaves no buffer behind', async () => {
+    const own = await wr.init({ device: ctx.device });
+    const { vocab, indices } = wr.data.charCorpus('abcdefgh'.repeat(10));
+    const model = new wr.lm.CharRNN(own, { vocabSize: vocab.size, hiddenSize: 8, cell: 'lstm', seed: 1 });
+    await own.sync();
+    const before = own.memoryStats();
+    let steps = 0;
+    const run = wr.train(model, indices, {
+      epochs: 2, numSteps: 4, batchSize: 2, lr: 0.1, sampling: 'consecutive',
+      yieldBetweenSteps: async () => { if (++steps === 3) throw new Error('interrupted'); },
+    });
+    await expect(run).rejects.toThrow('interrupted');
+    await own.sync();
+    expect(own.memoryStats().liveTensors).toBe(before.liveTensors);
+    expect(own.memoryStats().liveBuffers).toBe(before.liveBuffers);
+    own.destroy();
   });
 
   it('an AbortSignal stops training', async () => {

@@ -111,47 +111,53 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
       const stepLosses = ctx.zeros([batches], 'float32', 'step-losses');
       let state: RNNState | null = null;
       let step = 0;
-      const iter = sampling === 'random'
-        ? randomIter(indices, batchSize, numSteps, { seed: rngSeed === undefined ? undefined : rngSeed + epoch })
-        : consecutiveIter(indices, batchSize, numSteps);
-      for (const { X, Y } of iter) {
-        if (opts.signal?.aborted) break;
-        // Random sampling starts every batch from a zero state; consecutive carries it over, cut from the graph.
-        if (sampling === 'random' || !state) {
-          disposeState(state);
-          state = null;
-        } else {
-          const detached = detachState(state);
-          disposeState(state);
-          state = detached;
-        }
-        const x = ctx.tensor(X, [batchSize, numSteps], 'int32');
-        const y = ctx.tensor(timeMajor(Y, batchSize, numSteps), [numSteps * batchSize], 'int32');
-        const [logits, newState] = model.forward(x, state);
-        disposeState(state);
-        state = newState;
-        const loss = crossEntropy(logits, y);
-        optimizer.zeroGrad();
-        loss.backward();
-        let norm: Tensor | null = null;
-        if (clipTheta !== undefined) norm = clipGradNorm(params, clipTheta);
-        copyBlockInto(stepLosses, loss, { rows: 1, cols: 1, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: step });
-        optimizer.step(); // submits the step's command buffer
-        for (const t of [x, y, logits, loss, norm]) t?.dispose();
-        step++;
-        if (opts.yieldBetweenSteps) await opts.yieldBetweenSteps();
-      }
-      disposeState(state);
-      if (step === 0) {
-        stepLosses.dispose();
-        break;
-      }
-      const losses = (await stepLosses.read()) as Float32Array;
-      stepLosses.dispose();
       let sum = 0;
-      for (let s = 0; s < step; s++) {
-        if (!Number.isFinite(losses[s])) throw new NonFiniteLossError(epoch, s + 1, losses[s]);
-        sum += losses[s];
+      // try/finally: an error mid-epoch (a GPU error, a diverged loss) leaves no buffer behind.
+      try {
+        const iter = sampling === 'random'
+          ? randomIter(indices, batchSize, numSteps, { seed: rngSeed === undefined ? undefined : rngSeed + epoch })
+          : consecutiveIter(indices, batchSize, numSteps);
+        for (const { X, Y } of iter) {
+          if (opts.signal?.aborted) break;
+          // Random sampling starts every batch from a zero state; consecutive carries it over, cut from the graph.
+          if (sampling === 'random' || !state) {
+            disposeState(state);
+            state = null;
+          } else {
+            const detached = detachState(state);
+            disposeState(state);
+            state = detached;
+          }
+          const stepTensors: (Tensor | null)[] = [];
+          try {
+            const x = ctx.tensor(X, [batchSize, numSteps], 'int32');
+            const y = ctx.tensor(timeMajor(Y, batchSize, numSteps), [numSteps * batchSize], 'int32');
+            stepTensors.push(x, y);
+            const [logits, newState] = model.forward(x, state);
+            disposeState(state);
+            state = newState;
+            const loss = crossEntropy(logits, y);
+            stepTensors.push(logits, loss);
+            optimizer.zeroGrad();
+            loss.backward();
+            if (clipTheta !== undefined) stepTensors.push(clipGradNorm(params, clipTheta));
+            copyBlockInto(stepLosses, loss, { rows: 1, cols: 1, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: step });
+            optimizer.step(); // submits the step's command buffer
+          } finally {
+            for (const t of stepTensors) t?.dispose();
+          }
+          step++;
+          if (opts.yieldBetweenSteps) await opts.yieldBetweenSteps();
+        }
+        if (step === 0) break;
+        const losses = (await stepLosses.read()) as Float32Array;
+        for (let s = 0; s < step; s++) {
+          if (!Number.isFinite(losses[s])) throw new NonFiniteLossError(epoch, s + 1, losses[s]);
+          sum += losses[s];
+        }
+      } finally {
+        disposeState(state);
+        stepLosses.dispose();
       }
       const seconds = (now() - start) / 1000;
       // Every step has the same number of tokens, so the mean of step means is the textbook's l_sum / n.
