@@ -270,7 +270,12 @@ describe('init and context', () => {
     expect(shared.device).toBe(ctx.device);
     const t = shared.tensor([1, 2], [2]);
     expect(Array.from(await t.read())).toEqual([1, 2]);
+    const kept = shared.tensor([5, 6, 7], [3]);
+    expect(shared.memoryStats().liveBuffers).toBe(2);
     shared.destroy();
+    // Its buffers went with it (live ones too), the shared device stays.
+    expect(shared.memoryStats().liveBuffers).toBe(0);
+    await expect(kept.read()).rejects.toThrow(/destroyed/);
     expect(() => shared.tensor([1], [1])).toThrow(/destroyed/);
     const u = ctx.tensor([3, 4], [2]);
     expect(Array.from(await u.read())).toEqual([3, 4]);

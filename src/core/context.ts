@@ -424,7 +424,10 @@ export class Context {
     this.closePass();
     this.encoder = null;
     this.destroyed = true;
-    this.pool.trim();
+    // Everything this context made goes, also on a device it shares (which stays).
+    this.pool.destroyAll();
+    this.dummy?.destroy();
+    this.dummy = null;
     for (const u of this.uniforms.values()) u.destroy();
     this.uniforms.clear();
     this.destroyRetiredUniforms();

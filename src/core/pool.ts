@@ -21,6 +21,8 @@ export class BufferPool {
   pooledBuffers = 0;
   pooledBytes = 0;
   private nextId = 1;
+  /** Every buffer this pool made and has not destroyed: live, pending or free. */
+  private readonly all = new Set<GPUBuffer>();
   readonly ids = new WeakMap<GPUBuffer, number>();
 
   constructor(private readonly device: GPUDevice, private readonly maxBufferSize: number) {}
@@ -47,6 +49,7 @@ export class BufferPool {
   private create(size: number, label: string): GPUBuffer {
     const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
     this.ids.set(buffer, this.nextId++);
+    this.all.add(buffer);
     this.liveBuffers++;
     this.liveBytes += size;
     return buffer;
@@ -81,10 +84,24 @@ export class BufferPool {
 
   /** Destroys every pooled (free) buffer. */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const list of this.free.values()) {
+      for (const b of list) {
+        b.destroy();
+        this.all.delete(b);
+      }
+    }
     this.free.clear();
     this.pooledBuffers = 0;
     this.pooledBytes = 0;
+  }
+
+  /** Destroys every buffer, in use or not (the context is going away; a shared device stays). */
+  destroyAll(): void {
+    for (const b of this.all) b.destroy();
+    this.all.clear();
+    this.free.clear();
+    this.pending = [];
+    this.pooledBuffers = this.pooledBytes = this.liveBuffers = this.liveBytes = 0;
   }
 
   idOf(buffer: GPUBuffer): number {
