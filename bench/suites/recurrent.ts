@@ -39,6 +39,18 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
         ctx.flush();
       }
     }, timing);
+    // Forward alone (no tape), to split the time between the two directions of BPTT.
+    const tf = await timeBatches(ctx, (reps) => {
+      for (let r = 0; r < reps; r++) {
+        const [out, state] = wr.noGrad(() => layer.forward(x) as [Tensor, Tensor | [Tensor, Tensor]]);
+        out.dispose();
+        for (const s of Array.isArray(state) ? state : [state]) s.dispose();
+        ctx.flush();
+      }
+    }, timing);
+    log(`${cell} layer forward only (noGrad): ${fmtMs(tf.msPerRep)}`, {
+      name: `${cell} layer fwd`, value: tf.msPerRep, unit: 'ms', cell, ...size,
+    });
     log(`${cell} layer forward+backward: ${fmtMs(t.msPerRep)}, ${fmt(tokens / (t.msPerRep / 1000))} tokens/s, ` +
       `${dispatches} dispatches (${fmt(dispatches / T)} per time step)`, {
       name: `${cell} layer fwd+bwd`, value: t.msPerRep, unit: 'ms', cell, ...size, dispatches, tokensPerSecond: tokens / (t.msPerRep / 1000),
