@@ -82,19 +82,6 @@ export class BufferPool {
     for (const list of touched) list.sort((a, b) => this.idOf(b) - this.idOf(a));
   }
 
-  /** Destroys every pooled (free) buffer. */
-  trim(): void {
-    for (const list of this.free.values()) {
-      for (const b of list) {
-        b.destroy();
-        this.all.delete(b);
-      }
-    }
-    this.free.clear();
-    this.pooledBuffers = 0;
-    this.pooledBytes = 0;
-  }
-
   /** Destroys every buffer, in use or not (the context is going away; a shared device stays). */
   destroyAll(): void {
     for (const b of this.all) b.destroy();

@@ -3,7 +3,7 @@ import source from '../../shaders/gru_cell.wgsl?raw';
 import { record, needsGrad } from '../core/autograd.js';
 import {
   type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
-  finishRecurrentBackward,
+  finishRecurrentBackward, stateGradPingPong,
 } from './recurrence.js';
 
 const FILE = 'gru_cell.wgsl';
@@ -33,18 +33,18 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
     const dGatesX = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-x');
     const dGatesH = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-h');
-    // Two dh buffers, ping-ponged: each step reads one and writes the other.
-    const pingPong = [dHN ? ctx.empty([B, H], 'float32', 'gru-dh') : ctx.zeros([B, H], 'float32', 'gru-dh'), ctx.empty([B, H], 'float32', 'gru-dh')];
-    let dhIn = dHN ?? pingPong[0];
+    const dh = stateGradPingPong(ctx, dHN, B, H, 'gru-dh');
+    let dhIn = dh.first;
     for (const t of stepOrder(T, !reverse)) {
-      const dhOut = dhIn === pingPong[1] ? pingPong[0] : pingPong[1];
+      const dhOut = dh.other(dhIn);
       ctx.dispatch(backward, groups,
         [null, sW, null, null, null, null, null, dOut ?? unused, dhIn, dhOut, dGatesX, dGatesH, hPrev, sGates],
         [T, B, H, t, previousStep(t, T, reverse)]);
       dhIn = dhOut;
     }
     finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dhIn, T, B, H, G: 3 });
-    for (const t of [...pingPong, dGatesX, dGatesH, hPrev]) t.dispose();
+    dh.dispose();
+    for (const t of [dGatesX, dGatesH, hPrev]) t.dispose();
   });
   gates.dispose(); // the tape keeps its own view when it recorded the node
   return { output, hN };

@@ -2,6 +2,7 @@
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
 import type { Tensor } from '../core/tensor.js';
+import type { Context } from '../core/context.js';
 import type { GradSink } from '../core/autograd.js';
 import { shapeString } from '../core/errors.js';
 import { accumulateInto } from './elementwise.js';
@@ -46,6 +47,20 @@ export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T
     }
   }
   return { T, B, H };
+}
+
+/**
+ * The [B, H] gradient buffers BPTT alternates between: each backward step reads one and writes the other, so
+ * memory does not grow with T. The first step reads dHN (or zeros when nothing used hN).
+ */
+export function stateGradPingPong(ctx: Context, dHN: Tensor | null, B: number, H: number, label: string) {
+  const buffers = [dHN ? ctx.empty([B, H], 'float32', label) : ctx.zeros([B, H], 'float32', label), ctx.empty([B, H], 'float32', label)];
+  return {
+    first: dHN ?? buffers[0],
+    /** The buffer to write while `reading` is read. */
+    other: (reading: Tensor): Tensor => (reading === buffers[1] ? buffers[0] : buffers[1]),
+    dispose: () => buffers.forEach((b) => b.dispose()),
+  };
 }
 
 /** Time indices in processing order. */

@@ -1,10 +1,9 @@
 // Fused Elman RNN over a sequence (shaders/rnn_cell.wgsl): one dispatch per step forward and backward.
 import source from '../../shaders/rnn_cell.wgsl?raw';
-import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import {
   type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
-  finishRecurrentBackward,
+  finishRecurrentBackward, stateGradPingPong,
 } from './recurrence.js';
 
 const FILE = 'rnn_cell.wgsl';
@@ -29,18 +28,18 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
     const hasDout = dOut !== null;
     const backward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_backward', constants: { ...constants, HAS_DOUT: hasDout ? 1 : 0 } });
     const dpre = ctx.empty([T, B, H], 'float32', 'rnn-dpre');
-    let dhIn = dHN ? dHN : ctx.zeros([B, H], 'float32', 'rnn-dh');
-    const scratch: Tensor[] = dHN ? [] : [dhIn];
+    const dh = stateGradPingPong(ctx, dHN, B, H, 'rnn-dh');
+    let dhIn = dh.first;
     for (const t of stepOrder(T, !reverse)) {
-      const dhOut = ctx.empty([B, H], 'float32', 'rnn-dh');
-      scratch.push(dhOut);
+      const dhOut = dh.other(dhIn);
       ctx.dispatch(backward, groups,
         [null, sW, null, null, null, null, dOut ?? unused, dhIn, dhOut, dpre, sOut], [T, B, H, t, previousStep(t, T, reverse)]);
       dhIn = dhOut;
     }
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
     finishRecurrentBackward(sink, { dGatesX: dpre, dGatesH: dpre, hPrev, dh: dhIn, T, B, H, G: 1 });
-    for (const t of [...scratch, dpre, hPrev]) t.dispose();
+    dh.dispose();
+    for (const t of [dpre, hPrev]) t.dispose();
   });
   return { output, hN };
 }
