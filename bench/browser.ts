@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   };
   let ctx: wr.Context | null = null;
   try {
-    ctx = await wr.init();
+    ctx = await wr.init({ optionalFeatures: ['timestamp-query'] }); // GPU time per step, where offered
     const { failed } = await runSuites(wr, ctx, log, { only, runtime: `${navigator.userAgent}${crossOriginIsolated ? '' : ' (not cross-origin isolated: coarse timer)'}` });
     hooks.__benchDone?.({ failed });
   } catch (e) {

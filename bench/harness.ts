@@ -62,6 +62,9 @@ export interface Timing {
   batches: number;
   /** Per-repetition milliseconds of every batch. */
   samples: number[];
+  /** Median milliseconds per repetition spent in `encode` itself: the CPU side (JS, encoding, submits). When it
+   *  is close to msPerRep, the CPU bounds the work; the GPU may run ahead of it meanwhile. */
+  encodeMsPerRep: number;
 }
 
 /**
@@ -73,10 +76,12 @@ export async function timeBatches(ctx: Context, encode: (reps: number) => void, 
   const batches = options.batches ?? 5;
   const minBatchMs = options.minBatchMs ?? 100;
   const maxReps = options.maxReps ?? 4096;
+  let encodeMs = 0;
   const batch = async (reps: number): Promise<number> => {
     await ctx.sync();
     const t0 = performance.now();
     encode(reps);
+    encodeMs = performance.now() - t0;
     await ctx.sync();
     return performance.now() - t0;
   };
@@ -93,12 +98,62 @@ export async function timeBatches(ctx: Context, encode: (reps: number) => void, 
   }
   const samples: number[] = [];
   const totals: number[] = [];
+  const encodes: number[] = [];
   for (let i = 0; i < batches; i++) {
     const ms = await batch(reps);
     totals.push(ms);
     samples.push(ms / reps);
+    encodes.push(encodeMs / reps);
   }
-  return { msPerRep: median(samples), msPerBatch: median(totals), reps, batches, samples };
+  return { msPerRep: median(samples), msPerBatch: median(totals), reps, batches, samples, encodeMsPerRep: median(encodes) };
+}
+
+/** GPU time per repetition from timestamp queries (null where the device has no 'timestamp-query'). */
+export interface GpuProfile {
+  /** Busy time of the passes per repetition (one pass per submit: the dispatches and the gaps between them). */
+  busyMsPerRep: number;
+  /** Per kernel, each dispatch timed in a pass of its own: milliseconds and dispatches per repetition. */
+  kernels: { label: string; msPerRep: number; countPerRep: number }[];
+}
+
+/** Times `reps` repetitions of `encode` on the GPU twice: whole passes, then every dispatch on its own. */
+export async function gpuProfile(ctx: Context, encode: (reps: number) => void, reps: number): Promise<GpuProfile | null> {
+  if (!ctx.device.features.has('timestamp-query')) return null;
+  await ctx.sync();
+  ctx.startGpuTimer();
+  encode(reps);
+  const passes = await ctx.stopGpuTimer();
+  ctx.startGpuTimer({ perDispatch: true });
+  encode(reps);
+  const perDispatch = await ctx.stopGpuTimer();
+  return {
+    busyMsPerRep: passes.totalMs / reps,
+    kernels: perDispatch.byKernel.map((k) => ({ label: k.label, msPerRep: k.ms / reps, countPerRep: k.count / reps })),
+  };
+}
+
+/** Where the time of one repetition goes: wall, GPU busy, CPU encode, and the kernels that cost most. */
+export function describeBound(t: Timing, gpu: GpuProfile | null, topKernels = 4): string {
+  const wall = t.msPerRep;
+  const cpu = `CPU encode ${fmtMs(t.encodeMsPerRep)} (${fmt((100 * t.encodeMsPerRep) / wall, 2)}% of wall)`;
+  if (!gpu) return `${cpu}; GPU time unknown (no 'timestamp-query' on this adapter)`;
+  const busy = `GPU busy ${fmtMs(gpu.busyMsPerRep)} (${fmt((100 * gpu.busyMsPerRep) / wall, 2)}%)`;
+  const verdict = gpu.busyMsPerRep >= 0.8 * wall ? 'GPU-bound' : t.encodeMsPerRep >= 0.8 * wall ? 'CPU-bound (encoding)' : 'neither saturated';
+  // Variants of one entry point (override constants) are summed: 'file.wgsl:entry'.
+  const entries = new Map<string, { ms: number; count: number }>();
+  for (const k of gpu.kernels) {
+    const name = k.label.replace(/\{.*\}$/, '');
+    const e = entries.get(name) ?? { ms: 0, count: 0 };
+    e.ms += k.msPerRep;
+    e.count += k.countPerRep;
+    entries.set(name, e);
+  }
+  const top = [...entries]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, topKernels)
+    .map(([name, e]) => `${name} ${fmt(e.count)}× ${fmtMs(e.ms)}`)
+    .join(', ');
+  return `${verdict}: ${busy}, ${cpu}; kernels timed alone: ${top}`;
 }
 
 /** A number with `digits` significant digits, no exponent for ordinary magnitudes. */

@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     console.log(line);
     if (record) records.push(record);
   };
-  const ctx = await wr.init({ gpu: createNodeGpu() }); // the context keeps the GPU object alive
+  const ctx = await wr.init({ gpu: createNodeGpu(), optionalFeatures: ['timestamp-query'] }); // the context keeps the GPU object alive
   try {
     const { failed } = await runSuites(wr, ctx, log, { only, runtime: `Node ${process.version} on ${process.platform}-${process.arch} (Dawn, the 'webgpu' package)` });
     if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ runtime: 'node', adapter: ctx.adapterInfo && { ...infoFields(ctx.adapterInfo) }, records }, null, 2));

@@ -74,7 +74,9 @@ async function runBrowser(webDir) {
   console.log('\n== Browser (headless Chromium)');
   const server = await serve(webDir);
   const { chromium } = await import('playwright');
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true, env: childEnv });
+  // Developer features: timestamp queries at full resolution (Chromium rounds them to 100 µs otherwise).
+  const args = [...chromiumArgs, '--enable-webgpu-developer-features'];
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args, headless: true, env: childEnv });
   try {
     const page = await browser.newPage();
     const records = [];

@@ -10,5 +10,7 @@ export function createNodeGpu(): GPU {
   if (!driverChosen && !existsSync('/dev/nvidia0') && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
-  return create([]);
+  // Dawn rounds timestamps (Context.startGpuTimer) to ~65 µs by default, a guard for web pages; the bench
+  // times single dispatches of a few µs, so Node asks for them unrounded.
+  return create(['disable-dawn-features=timestamp_quantization']);
 }

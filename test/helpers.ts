@@ -2,9 +2,9 @@
 import { expect } from 'vitest';
 import * as wr from '../src/index.js';
 
-export async function testContext(): Promise<wr.Context> {
+export async function testContext(options: Omit<wr.InitOptions, 'gpu' | 'device'> = {}): Promise<wr.Context> {
   const gpu = (globalThis as { __webrnnTestGpu?: GPU }).__webrnnTestGpu;
-  return gpu ? wr.init({ gpu }) : wr.init();
+  return gpu ? wr.init({ ...options, gpu }) : wr.init(options);
 }
 
 /** Deterministic pseudo-random floats in [lo, hi). */

@@ -35,12 +35,15 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
     }, { reps: 1, batches: 7 });
     if (dispatches !== N) throw new Error(`${c.name}: expected ${N} dispatches per batch, ctx.dispatchCount says ${dispatches}`);
     const per = t.msPerRep / N;
-    log(`${c.name}: ${fmtMs(per)} per dispatch  (${N} × ${c.what}, ${submits} submit${submits === 1 ? '' : 's'} per batch; median of ${t.batches})`, {
+    const encodePer = t.encodeMsPerRep / N;
+    log(`${c.name}: ${fmtMs(per)} per dispatch, of which the CPU encodes ${fmtMs(encodePer)}  ` +
+      `(${N} × ${c.what}, ${submits} submit${submits === 1 ? '' : 's'} per batch; median of ${t.batches})`, {
       name: `dispatch: ${c.name}`,
       value: per * 1000,
       unit: 'µs/dispatch',
       n: N,
       submitsPerBatch: submits,
+      encodeMicroseconds: encodePer * 1000,
     });
   }
 

@@ -4,7 +4,7 @@
 // backward, clipping, SGD) as the textbook runs it, and 50 greedy characters of generation.
 // On a CPU-emulated adapter the sizes are scaled down (named in every line); pass the suite's figures with them.
 import type { Tensor } from '../../src/index.js';
-import { fmt, fmtMs, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
+import { describeBound, fmt, fmtMs, gpuProfile, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
 
 const CELLS = ['rnn', 'gru', 'lstm'] as const;
 
@@ -18,6 +18,8 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
   const sizeName = `V=${V} H=${H} B=${B} T=${T}${software ? ' (scaled down for a software adapter)' : ' (textbook size)'}`;
   log(`size: ${sizeName}`);
   const timing = ctx.softwareAdapter ? { batches: 3, reps: 1 } : { batches: 7, minBatchMs: 100 };
+  // Repetitions timed with timestamp queries (whole passes, then each dispatch alone) to say what bounds a step.
+  const profiledReps = ctx.softwareAdapter ? 1 : 20;
   const ids = Int32Array.from({ length: tokens }, (_, i) => (i * 7919) % V);
 
   for (const cell of CELLS) {
@@ -27,7 +29,7 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
     const x = ctx.tensor(ids, [T, B], 'int32');
     const dOut = ctx.tensor(new Float32Array(T * B * H).fill(1e-3), [T, B, H]);
     let dispatches = 0;
-    const t = await timeBatches(ctx, (reps) => {
+    const fwdBwd = (reps: number) => {
       for (let r = 0; r < reps; r++) {
         const d0 = ctx.dispatchCount;
         const [out, state] = layer.forward(x) as [Tensor, Tensor | [Tensor, Tensor]];
@@ -38,7 +40,9 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
         layer.zeroGrad();
         ctx.flush();
       }
-    }, timing);
+    };
+    const t = await timeBatches(ctx, fwdBwd, timing);
+    const gpu = await gpuProfile(ctx, fwdBwd, profiledReps);
     // Forward alone (no tape), to split the time between the two directions of BPTT.
     const tf = await timeBatches(ctx, (reps) => {
       for (let r = 0; r < reps; r++) {
@@ -54,7 +58,9 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
     log(`${cell} layer forward+backward: ${fmtMs(t.msPerRep)}, ${fmt(tokens / (t.msPerRep / 1000))} tokens/s, ` +
       `${dispatches} dispatches (${fmt(dispatches / T)} per time step)`, {
       name: `${cell} layer fwd+bwd`, value: t.msPerRep, unit: 'ms', cell, ...size, dispatches, tokensPerSecond: tokens / (t.msPerRep / 1000),
+      encodeMs: t.encodeMsPerRep, gpuBusyMs: gpu?.busyMsPerRep, gpuKernels: gpu?.kernels,
     });
+    log(`  ${describeBound(t, gpu)}`);
     for (const p of [x, dOut]) p.dispose();
     for (const p of layer.parameters()) p.dispose();
   }
@@ -67,7 +73,7 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
     const X = ctx.tensor(ids, [B, T], 'int32');
     const Y = ctx.tensor(Int32Array.from(ids, (v) => (v + 1) % V), [T * B], 'int32');
     let dispatches = 0;
-    const t = await timeBatches(ctx, (reps) => {
+    const trainingSteps = (reps: number) => {
       for (let r = 0; r < reps; r++) {
         const d0 = ctx.dispatchCount;
         const [logits, state] = model.forward(X);
@@ -79,11 +85,15 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
         dispatches = ctx.dispatchCount - d0;
         for (const s of [logits, loss, norm, ...(Array.isArray(state) ? state : [state])]) s.dispose();
       }
-    }, timing);
+    };
+    const t = await timeBatches(ctx, trainingSteps, timing);
+    const gpu = await gpuProfile(ctx, trainingSteps, profiledReps);
     log(`${cell} training step (forward, loss, backward, clip, SGD): ${fmtMs(t.msPerRep)}, ` +
       `${fmt(tokens / (t.msPerRep / 1000))} tokens/s, ${dispatches} dispatches in one command buffer`, {
       name: `${cell} training step`, value: t.msPerRep, unit: 'ms', cell, ...size, dispatches, tokensPerSecond: tokens / (t.msPerRep / 1000),
+      encodeMs: t.encodeMsPerRep, gpuBusyMs: gpu?.busyMsPerRep, gpuKernels: gpu?.kernels,
     });
+    log(`  ${describeBound(t, gpu)}`);
 
     // Generation: warm up on a 2-character prefix, then 50 greedy characters, read back once.
     const vocab = new wr.data.Vocab(Array.from({ length: V }, (_, i) => String.fromCodePoint(0x4e00 + i)));

@@ -2,6 +2,7 @@ import { BufferUsage, MapModeRead } from './gpu-constants.js';
 import { GPUError, WebGPUUnavailableError } from './errors.js';
 import { BufferPool } from './pool.js';
 import { formatCompilationMessages, kernelKey, type Kernel, type KernelSpec } from './kernel.js';
+import { GpuTimer, type GpuTimerOptions, type GpuTimes } from './gpu-timer.js';
 import { Tensor, Storage, type DType, type TensorData } from './tensor.js';
 
 export interface InitOptions {
@@ -10,6 +11,10 @@ export interface InitOptions {
   /** An existing device: webrnn then shares it and never destroys it. */
   device?: GPUDevice;
   powerPreference?: GPUPowerPreference;
+  /** Device features the context needs, e.g. ['timestamp-query'] for startGpuTimer(); each must be on the adapter. */
+  requiredFeatures?: GPUFeatureName[];
+  /** Device features asked for only where the adapter has them (see context.device.features for what came). */
+  optionalFeatures?: GPUFeatureName[];
 }
 
 export interface MemoryStats {
@@ -53,7 +58,13 @@ export async function init(options: InitOptions = {}): Promise<Context> {
   if (!adapter) throw new WebGPUUnavailableError('no GPU adapter was found (the GPU may be blocklisted or disabled)');
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ label: 'webrnn', requiredLimits });
+  const missing = (options.requiredFeatures ?? []).filter((f) => !adapter.features.has(f));
+  if (missing.length) {
+    throw new RangeError(`init: this adapter lacks the feature(s) ${missing.join(', ')} (it has: ${[...adapter.features].sort().join(', ') || 'none'})`);
+  }
+  const wanted = [...(options.requiredFeatures ?? []), ...(options.optionalFeatures ?? []).filter((f) => adapter.features.has(f))];
+  const requiredFeatures = [...new Set(wanted)];
+  const device = await adapter.requestDevice({ label: 'webrnn', requiredLimits, requiredFeatures });
   // The context keeps the GPU object and adapter alive: in Node, a collected GPU object tears Dawn down
   // under the device (a native crash at the next map).
   return new Context(device, adapter.info ?? null, true, [gpu, adapter]);
@@ -101,6 +112,10 @@ export class Context {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** The pipeline last set in the open pass: setPipeline is skipped when the next dispatch runs the same kernel
+   *  (a recurrence dispatches one kernel T times in a row). */
+  private passPipeline: GPUComputePipeline | null = null;
+  private timer: GpuTimer | null = null;
   private encodedCommands = 0;
   private readonly errors: Error[] = [];
   private readonly pendingChecks = new Set<Promise<void>>();
@@ -226,10 +241,16 @@ export class Context {
     }
     if (workgroups.some((n) => n === 0)) return;
     const bindGroup = this.bindGroup(kernel, bindings, params);
-    const pass = this.openPass();
-    pass.setPipeline(kernel.pipeline);
+    const timeAlone = this.timer?.perDispatch ?? false;
+    if (timeAlone) this.closePass();
+    const pass = this.openPass(timeAlone ? kernel.label : 'pass');
+    if (this.passPipeline !== kernel.pipeline) {
+      pass.setPipeline(kernel.pipeline);
+      this.passPipeline = kernel.pipeline;
+    }
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    if (timeAlone) this.closePass();
     this.dispatchCount++;
     this.encodedCommands++;
     if (this.encodedCommands > 20000) this.flush();
@@ -283,8 +304,12 @@ export class Context {
     this.retiredUniforms = [];
   }
 
-  private openPass(): GPUComputePassEncoder {
-    if (!this.pass) this.pass = this.openEncoder().beginComputePass({ label: 'webrnn' });
+  /** The open compute pass, or a new one; `label` names what a GPU timer attributes the pass to. */
+  private openPass(label = 'pass'): GPUComputePassEncoder {
+    if (!this.pass) {
+      const encoder = this.openEncoder();
+      this.pass = encoder.beginComputePass(this.timer ? this.timer.passDescriptor(encoder, label) : { label: 'webrnn' });
+    }
     return this.pass;
   }
 
@@ -297,7 +322,41 @@ export class Context {
     if (this.pass) {
       this.pass.end();
       this.pass = null;
+      this.passPipeline = null;
     }
+  }
+
+  // ---- GPU timing ----------------------------------------------------------------------------------------
+
+  /**
+   * Starts timing the GPU work encoded from now on with timestamp queries: every compute pass, or with
+   * `perDispatch` every dispatch in a pass of its own (so time can be told per kernel). Needs a context made
+   * with init({ requiredFeatures: ['timestamp-query'] }). Work encoded before the call is not timed.
+   */
+  startGpuTimer(options: GpuTimerOptions = {}): void {
+    this.assertUsable();
+    if (this.timer) throw new Error('startGpuTimer: a GPU timer is already running (call stopGpuTimer first)');
+    if (!this.device.features.has('timestamp-query')) {
+      throw new Error("startGpuTimer: this device has no 'timestamp-query' feature; make the context with init({ requiredFeatures: ['timestamp-query'] }) on an adapter that offers it");
+    }
+    this.closePass(); // the open pass began untimed
+    this.timer = new GpuTimer(this.device, options);
+  }
+
+  /** Stops the timer, waits for the timed work and returns its GPU time. */
+  async stopGpuTimer(): Promise<GpuTimes> {
+    const timer = this.timer;
+    if (!timer) throw new Error('stopGpuTimer: no GPU timer is running (call startGpuTimer first)');
+    this.timer = null;
+    try {
+      this.closePass();
+      timer.resolve(this.openEncoder());
+      this.flush();
+    } catch (error) {
+      timer.destroy();
+      throw error;
+    }
+    return timer.read((buffer, bytes) => this.readBuffer(buffer, bytes));
   }
 
   copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
@@ -423,6 +482,8 @@ export class Context {
     if (this.destroyed) return;
     this.closePass();
     this.encoder = null;
+    this.timer?.destroy();
+    this.timer = null;
     this.destroyed = true;
     // Everything this context made goes, also on a device it shares (which stays).
     this.pool.destroyAll();
