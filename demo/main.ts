@@ -5,7 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import * as wr from '../src/index.js';
 import { BUNDLED, decodeTextFile, fetchPresets, prefixesFor, splitPrefixes, type CorpusMode, type CorpusSource } from './corpus.js';
-import { checkShapes, decodeWeights, download, encodeWeights } from './weights.js';
+import { decodeWeights, download, encodeWeights } from './weights.js';
 import { FORM_BOUNDS, checkLimits } from './limits.js';
 
 type CellMode = 'rnn' | 'gru' | 'lstm';
@@ -729,8 +729,7 @@ async function loadWeightsFile(file: File): Promise<void> {
       numLayers: arch.numLayers,
       nonlinearity: arch.nonlinearity,
     });
-    checkShapes(candidate, weights.shapes);
-    candidate.loadStateDict(weights.tensors);
+    candidate.loadStateDict(weights.tensors, weights.shapes);
     await ctx.checkErrors();
     // Success: the loaded model replaces the current one.
     if (training) throw new Error('training started while loading');

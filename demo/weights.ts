@@ -116,19 +116,6 @@ export function inferArchitecture(shapes: Record<string, number[]>): Architectur
   return { cell, hiddenSize, numLayers, vocabSize, nonlinearity: 'tanh' };
 }
 
-/** Every tensor's shape must be exactly the model's (loadStateDict checks names and sizes; we also check shapes). */
-export function checkShapes(model: wr.lm.CharRNN, shapes: Record<string, number[]>): void {
-  const expected = model.parameterShapes();
-  const problems: string[] = [];
-  for (const [name, shape] of Object.entries(expected)) {
-    const got = shapes[name];
-    if (got && (got.length !== shape.length || got.some((d, i) => d !== shape[i]))) {
-      problems.push(`${name} is ${shapeText(got)}, expected ${shapeText(shape)}`);
-    }
-  }
-  if (problems.length) throw new Error(problems.join('; '));
-}
-
 export function download(bytes: Uint8Array, filename: string): void {
   const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
   const url = URL.createObjectURL(blob);

@@ -12,11 +12,14 @@ mkdir -p "$out"
 source .gpu/setup.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | tee "$out/gpu.txt"
 
-node .gpu/app/bench.mjs --json "$out/bench.json" 2>&1 | tee "$out/bench.log"
+# BENCH=0 skips the bench, PRESETS="…" picks the runs: to split the session over calls of at most 10 minutes.
+if [ "${BENCH:-1}" != 0 ]; then
+  node .gpu/app/bench.mjs --json "$out/bench.json" 2>&1 | tee "$out/bench.log"
+fi
 # (7 files in all: the device returns at most 8 from $OUT)
 TIMEFORMAT='wall %R s'
 for preset in ${PRESETS:-jaychou-lstm jaychou-gru jaychou-rnn timemachine-rnn}; do
   echo "== $preset"
-  { time node .gpu/app/train.mjs --preset "$preset" --quiet --pred-every 50 >"$out/$preset.log" 2>&1; } 2>>"$out/$preset.log"
+  { time node .gpu/app/train.mjs --preset "$preset" --quiet >"$out/$preset.log" 2>&1; } 2>>"$out/$preset.log"
   tail -n 7 "$out/$preset.log"
 done

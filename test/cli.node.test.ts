@@ -54,6 +54,29 @@ describe('npm run train', () => {
     expect(Object.keys(tensors).sort()).toEqual(['dense.bias', 'dense.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0']);
   });
 
+  it('--init starts from saved weights, and refuses weights of another vocabulary or shape', async () => {
+    const common = ['--corpus', join(dir, 'corpus.txt'), '--cell', 'gru', '--hidden', '16', '--steps', '8', '--batch', '4',
+      '--lr', '0.02', '--clip', '1', '--pred-every', '1', '--pred-len', '4', '--prefix', 'the', '--seed', '1', '--quiet'];
+    const saved = join(dir, 'init.safetensors');
+    const first = await run([...common, '--epochs', '4', '--save', saved]);
+    expect(first.code, first.out).toBe(0);
+    const resumed = await run([...common, '--epochs', '1', '--init', saved]);
+    expect(resumed.code, resumed.out).toBe(0);
+    expect(resumed.out).toMatch(/^initial weights: .*init\.safetensors$/m);
+    const ppl = (out: string) => [...out.matchAll(/^epoch (\d+), perplexity ([\d.]+)/gm)].map((m) => Number(m[2]));
+    // From the trained weights, the first epoch is where the 4-epoch run ended, not where it began.
+    const [fromScratch, , , trained] = ppl(first.out);
+    expect(ppl(resumed.out)[0]).toBeLessThan(trained * 1.2);
+    expect(ppl(resumed.out)[0]).toBeLessThan(fromScratch / 1.5);
+
+    writeFileSync(join(dir, 'other.txt'), 'pack my box with five dozen liquor jugs\n'.repeat(30));
+    const otherVocab = await run([...common.slice(2), '--corpus', join(dir, 'other.txt'), '--prefix', 'pack', '--epochs', '1', '--init', saved]);
+    expect(otherVocab).toMatchObject({ code: 2, out: expect.stringMatching(/--init .*init\.safetensors was trained on another vocabulary \(\d+ tokens, token \d+ is ".*" there but ".*" here\)/) });
+    const otherCell = await run([...common, '--cell', 'lstm', '--epochs', '1', '--init', saved]);
+    expect(otherCell).toMatchObject({ code: 2, out: expect.stringMatching(/--init .*: these weights do not fit the model \(--cell lstm --hidden 16.*rnn\.weight_ih_l0 has \d+ values/) });
+    expect(await run([...common, '--epochs', '1', '--init', join(dir, 'corpus.txt')])).toMatchObject({ code: 2, out: expect.stringMatching(/--init .*corpus\.txt: /) });
+  });
+
   it('rejects bad arguments with a message and exit code 2', async () => {
     expect(await run(['--cell', 'lstm'])).toMatchObject({ code: 2, out: expect.stringMatching(/--corpus is required/) });
     expect(await run(['--corpus', join(dir, 'corpus.txt'), '--cell', 'transformer'])).toMatchObject({ code: 2, out: expect.stringMatching(/--cell must be rnn, gru or lstm/) });

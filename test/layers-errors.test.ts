@@ -70,8 +70,11 @@ describe('layer input validation', () => {
     // An entry present but undefined is missing too: nothing half-loaded before a TypeError.
     expect(() => lstm.loadStateDict({ ...zeros, weight_hh_l0: undefined as unknown as Float32Array })).toThrow(/missing: weight_hh_l0/);
     expect(() => lstm.loadStateDict({ ...zeros, weight_hh_l0: 7 as unknown as Float32Array })).toThrow(/weight_hh_l0 is not an array of numbers/);
+    // With shapes (as io.loadSafetensors gives them), the right count in the wrong shape is refused too.
+    const shapes = lstm.parameterShapes();
+    expect(() => lstm.loadStateDict(zeros, { ...shapes, weight_ih_l0: [3, 8] })).toThrow(/weight_ih_l0 has shape \[3, 8\], expected \[8, 3\]/);
     expect(await snapshot(lstm)).toEqual(before);
-    lstm.loadStateDict(zeros);
+    lstm.loadStateDict(zeros, shapes);
     expect(Object.values(await snapshot(lstm)).flat().every((v) => v === 0)).toBe(true);
   });
 

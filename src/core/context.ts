@@ -107,8 +107,9 @@ export class Context {
   private readonly kernels = new Map<string, Kernel>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly uniforms = new Map<string, GPUBuffer>();
-  /** Uniforms dropped from the cache that encoded commands may still bind: destroyed after the next submit. */
-  private retiredUniforms: GPUBuffer[] = [];
+  /** GPU objects that encoded commands may still use (uniforms dropped from the cache, a failed timer's
+   *  buffers): destroyed after the next submit. */
+  private retired: { destroy(): void }[] = [];
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -293,15 +294,15 @@ export class Context {
 
   /** Empties the uniform cache (and the bind groups made with it); the buffers go after the next submit. */
   private retireUniforms(): void {
-    this.retiredUniforms.push(...this.uniforms.values());
+    this.retired.push(...this.uniforms.values());
     this.uniforms.clear();
     this.bindGroups.clear();
   }
 
-  /** Destroys retired uniforms: called once nothing unsubmitted can bind them. */
-  private destroyRetiredUniforms(): void {
-    for (const u of this.retiredUniforms) u.destroy();
-    this.retiredUniforms = [];
+  /** Destroys what was retired: called once nothing unsubmitted can use it. */
+  private destroyRetired(): void {
+    for (const r of this.retired) r.destroy();
+    this.retired = [];
   }
 
   /** The open compute pass, or a new one; `label` names what a GPU timer attributes the pass to. */
@@ -353,7 +354,7 @@ export class Context {
       timer.resolve(this.openEncoder());
       this.flush();
     } catch (error) {
-      timer.destroy();
+      this.retired.push(timer); // the unsubmitted resolve commands still name its buffers
       throw error;
     }
     return timer.read((buffer, bytes) => this.readBuffer(buffer, bytes));
@@ -397,7 +398,7 @@ export class Context {
     if (!this.encoder) {
       // Nothing encoded is waiting, so nothing unsubmitted can read the buffers released since: recycle them.
       this.pool.onSubmit();
-      this.destroyRetiredUniforms();
+      this.destroyRetired();
       return;
     }
     const encoder = this.encoder;
@@ -412,7 +413,7 @@ export class Context {
       }),
     );
     this.pool.onSubmit();
-    this.destroyRetiredUniforms();
+    this.destroyRetired();
   }
 
   /** Submits pending work, waits for the GPU, and throws the first GPU error seen (naming its kernel). */
@@ -491,7 +492,7 @@ export class Context {
     this.dummy = null;
     for (const u of this.uniforms.values()) u.destroy();
     this.uniforms.clear();
-    this.destroyRetiredUniforms();
+    this.destroyRetired();
     this.bindGroups.clear();
     if (this.ownsDevice) this.device.destroy();
   }

@@ -56,9 +56,11 @@ export abstract class Module {
 
   /**
    * Loads weights by name. Every entry is checked before anything is written, so a bad state dict (missing,
-   * unknown or wrongly sized entry) throws naming it and leaves the module as it was.
+   * unknown or wrongly sized entry) throws naming it and leaves the module as it was. With `shapes` (as
+   * io.loadSafetensors returns them), each given shape must also be the parameter's exactly: a [3, 2] weight
+   * does not load into a [2, 3] one.
    */
-  loadStateDict(record: Record<string, Float32Array | ArrayLike<number>>): void {
+  loadStateDict(record: Record<string, Float32Array | ArrayLike<number>>, shapes?: Record<string, readonly number[]>): void {
     const named = this.namedParameters();
     const missing = [...named.keys()].filter((k) => record[k] == null);
     const unknown = Object.keys(record).filter((k) => !named.has(k));
@@ -70,6 +72,10 @@ export abstract class Module {
       if (v == null) continue;
       if (typeof v !== 'object' || typeof v.length !== 'number') problems.push(`${name} is not an array of numbers`);
       else if (v.length !== p.numel) problems.push(`${name} has ${v.length} values, expected ${p.numel} for shape ${shapeString(p.shape)}`);
+      const shape = shapes?.[name];
+      if (shape && (shape.length !== p.shape.length || shape.some((d, i) => d !== p.shape[i]))) {
+        problems.push(`${name} has shape ${shapeString(shape)}, expected ${shapeString(p.shape)}`);
+      }
     }
     if (problems.length) throw new RangeError(`loadStateDict: ${problems.join('; ')}`);
     for (const [name, p] of named) {
