@@ -1,11 +1,13 @@
 // Fused softmax + cross-entropy, mean over rows (PyTorch's F.cross_entropy with reduction='mean').
 // Forward saves the per-row log-sum-exp, which is all backward needs besides the logits and targets:
-//   dlogits[n, c] += (exp(logits[n, c] - lse[n]) - [c == target[n]]) * dloss / N
+//   dlogits[n, c] (+)= (exp(logits[n, c] - lse[n]) - [c == target[n]]) * dloss / N
 
 struct Params {
   N: u32,  // rows
   C: u32,  // classes
 }
+
+override ACCUMULATE: bool = false;  // backward adds into dlogits (else: overwrites it, no zero fill needed)
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;          // [N, C]
@@ -104,5 +106,6 @@ fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
   let c = idx % p.C;
   let prob = exp(logits[idx] - lse[n]);
   let hit = select(0.0, 1.0, i32(c) == targets[n]);
-  dlogits[idx] += (prob - hit) * dloss[0] / f32(p.N);
+  let g = (prob - hit) * dloss[0] / f32(p.N);
+  if (ACCUMULATE) { dlogits[idx] += g; } else { dlogits[idx] = g; }
 }

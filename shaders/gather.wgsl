@@ -2,7 +2,7 @@
 // gradient, a scatter-add made deterministic: ids are bucketed (count, scan, order) so each table row sums
 // its own rows of dout in index order, with no float atomics.
 //   forward:  out[n, d] (+)= table[ids[n], d]        (TRANSPOSED: table is [D, V], i.e. columns of W_ih)
-//   backward: dtable[v, d] += Σ_{n: ids[n] = v} dout[n, d]
+//   backward: dtable[v, d] (+)= Σ_{n: ids[n] = v} dout[n, d]
 
 struct Params {
   N: u32,  // number of ids
@@ -23,7 +23,7 @@ struct Params {
 @group(0) @binding(10) var<storage, read> counts_in: array<u32>;        // [V] (the counts, read back)
 
 override TRANSPOSED: bool = false;
-override ACCUMULATE: bool = false;  // forward adds into out (e.g. onto a bias already there)
+override ACCUMULATE: bool = false;  // forward adds into out, backward into dtable (else: overwrite every element)
 
 const WG: u32 = 256u;
 // A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
@@ -107,5 +107,9 @@ fn gather_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let hi = offsets[v + 1u];
   var acc = 0.0;
   for (var k = lo; k < hi; k++) { acc += dout[order[k] * p.D + d]; }
-  if (hi > lo) { dtable[idx] += acc; }
+  if (ACCUMULATE) {
+    if (hi > lo) { dtable[idx] += acc; }
+  } else {
+    dtable[idx] = acc;  // rows no id hit get 0: a fresh gradient needs no zero fill
+  }
 }

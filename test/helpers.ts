@@ -2,9 +2,13 @@
 import { expect } from 'vitest';
 import * as wr from '../src/index.js';
 
+/** A context for one test file. Uninitialised tensors are NaN-filled, so a kernel that skips part of its output
+ *  fails its test rather than passing on whatever the pooled buffer held. */
 export async function testContext(options: Omit<wr.InitOptions, 'gpu' | 'device'> = {}): Promise<wr.Context> {
   const gpu = (globalThis as { __webrnnTestGpu?: GPU }).__webrnnTestGpu;
-  return gpu ? wr.init({ ...options, gpu }) : wr.init(options);
+  const ctx = await (gpu ? wr.init({ ...options, gpu }) : wr.init(options));
+  ctx.poisonUninitialized = true;
+  return ctx;
 }
 
 /** Deterministic pseudo-random floats in [lo, hi). */

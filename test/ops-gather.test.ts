@@ -124,6 +124,17 @@ describe('gather gradient', () => {
     expectClose(runs[0], cpuScatterAdd(w, ids0, V, D, false).map((v) => 2 * v), 1e-5, 1e-5);
     expect(Array.from(runs[1])).toEqual(Array.from(runs[0]));
   });
+
+  it('scatterAddInto without accumulate overwrites every element, rows no id hit included', async () => {
+    const [V, D] = [9, 4];
+    const ids0 = Int32Array.from([3, 3, 0, 8, 3]);
+    const w = randomArray(ids0.length * D, 6);
+    for (const transposed of [false, true]) {
+      const dTable = ctx.tensor(new Float32Array(V * D).fill(Number.NaN), transposed ? [D, V] : [V, D]);
+      wr.ops.scatterAddInto(dTable, ctx.tensor(w, [5, D]), ctx.tensor(ids0, [5]), 5, D, V, { transposed, accumulate: false });
+      expectClose(await dTable.read(), cpuScatterAdd(w, ids0, V, D, transposed), 1e-6, 1e-6, `transposed ${transposed}`);
+    }
+  });
 });
 
 describe('gather errors', () => {

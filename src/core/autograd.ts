@@ -23,6 +23,24 @@ export function isGradEnabled(): boolean {
 export interface GradSink {
   /** Zero-initialised (or already accumulating) gradient of input i; null when input i needs none. */
   gradOf(i: number): Tensor | null;
+  /**
+   * Input i's gradient to write, or null when input i needs none. `accumulate` false: the tensor is new and
+   * uninitialised, and the backward must write every element of it (a kernel's ACCUMULATE=0 variant), which
+   * saves the zero fill; true: add into it. Ask right before encoding that write: a second target() of the same
+   * tensor (an input used twice) then finds it and accumulates.
+   */
+  target(i: number): GradTarget | null;
+  /**
+   * Gives `grad` (same number of elements as input i) to input i: it becomes that input's gradient when it has
+   * none yet (no zero fill, no copy: the storage is shared), else it is added. For a gradient the backward made
+   * itself or its own dOut, which nothing else reads: call it after the backward's last read of `grad`.
+   */
+  pass(i: number, grad: Tensor): void;
+}
+
+export interface GradTarget {
+  grad: Tensor;
+  accumulate: boolean;
 }
 
 /**
@@ -101,29 +119,50 @@ export function backward(
   const slots = new Map<Node, (Tensor | null)[]>();
   const owned: Tensor[] = [];
 
-  const zerosLike = (shape: readonly number[]): Tensor => {
-    const t = ctx.zeros(shape, 'float32', 'grad');
-    return t;
-  };
-  const slotOf = (node: Node, index: number): Tensor => {
-    let s = slots.get(node);
-    if (!s) {
-      s = node.outputShapes.map(() => null);
-      slots.set(node, s);
-    }
-    let g = s[index];
-    if (!g) {
-      g = zerosLike(node.outputShapes[index]);
-      s[index] = g;
+  // A tensor's gradient lives in its node's slot (an intermediate: freed after backward) or in t.grad (a leaf).
+  const existingGrad = (t: Tensor): Tensor | null => (t.gradFn ? slots.get(t.gradFn)?.[t.outputIndex] ?? null : t.grad);
+  /** Makes `g` t's gradient (t has none yet). */
+  const setGrad = (t: Tensor, g: Tensor): void => {
+    if (t.gradFn) {
+      let s = slots.get(t.gradFn);
+      if (!s) {
+        s = t.gradFn.outputShapes.map(() => null);
+        slots.set(t.gradFn, s);
+      }
+      s[t.outputIndex] = g;
       owned.push(g);
+    } else {
+      t.grad = g;
     }
-    return g;
   };
-  const leafGrad = (t: Tensor): Tensor => {
-    if (!t.grad) t.grad = zerosLike(t.shape);
-    return t.grad;
+  const targetOf = (t: Tensor): GradTarget => {
+    const existing = existingGrad(t);
+    if (existing) return { grad: existing, accumulate: true };
+    const grad = ctx.empty(t.shape, 'float32', 'grad');
+    setGrad(t, grad);
+    return { grad, accumulate: false };
   };
-  const gradTarget = (t: Tensor): Tensor => (t.gradFn ? slotOf(t.gradFn, t.outputIndex) : leafGrad(t));
+  /** t's gradient, zero-filled when new: for backwards that can only add. */
+  const gradTarget = (t: Tensor): Tensor => {
+    const { grad, accumulate: existed } = targetOf(t);
+    if (!existed) ctx.fillBuffer(grad.buffer, 0, grad.numel);
+    return grad;
+  };
+  /** t's gradient becomes g (shared storage) if t has none yet; else g is added to it. */
+  const giveGrad = (t: Tensor, g: Tensor): void => {
+    if (!existingGrad(t)) {
+      setGrad(t, g.view(t.shape));
+      return;
+    }
+    const target = gradTarget(t);
+    if (sameShape(g.shape, t.shape)) {
+      accumulate(ctx, target, g);
+    } else {
+      const view = g.view(t.shape);
+      accumulate(ctx, target, view);
+      view.dispose();
+    }
+  };
 
   // Seed the roots' gradients.
   roots.forEach((root, i) => {
@@ -147,13 +186,13 @@ export function backward(
     }
   }
   roots.forEach((root, i) => {
-    const target = gradTarget(root);
     const given = grads[i];
     if (given) {
-      accumulate(ctx, target, given);
+      // Copied: the caller keeps its tensor, and the root may also be reached from another root.
+      accumulate(ctx, gradTarget(root), given);
     } else {
-      const one = ctx.tensor([1], root.shape);
-      accumulate(ctx, target, one);
+      const one = ctx.tensor([1], root.shape); // the implicit dL/dL = 1, owned here
+      giveGrad(root, one);
       one.dispose();
     }
   });
@@ -172,6 +211,19 @@ export function backward(
         const input = node.inputs[i];
         if (!input || !input.requiresGrad) return null;
         return gradTarget(input);
+      },
+      target(i) {
+        const input = node.inputs[i];
+        if (!input || !input.requiresGrad) return null;
+        return targetOf(input);
+      },
+      pass(i, grad) {
+        const input = node.inputs[i];
+        if (!input || !input.requiresGrad) return;
+        if (grad.numel !== input.numel) {
+          throw new RangeError(`${node.name}: a gradient of ${shapeString(grad.shape)} passed to input ${i} of ${shapeString(input.shape)}`);
+        }
+        giveGrad(input, grad);
       },
     };
     node.runBackward(dOutputs, sink);
@@ -221,11 +273,7 @@ setTensorHooks(
   (from, to) => {
     if (!needsGrad(from)) return;
     record('reshape', [from], [to], [], ([dOut], sink) => {
-      const d = sink.gradOf(0);
-      if (!d || !dOut) return;
-      const reshaped = dOut.view(d.shape);
-      accumulate(from.ctx, d, reshaped);
-      reshaped.dispose();
+      if (dOut) sink.pass(0, dOut);
     });
   },
 );

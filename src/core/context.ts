@@ -103,6 +103,11 @@ export class Context {
    * temperature typed in a demo) would otherwise add buffers forever; past the limit the cache starts over.
    */
   uniformCacheLimit = 4096;
+  /**
+   * A debugging aid for kernel authors (the tests turn it on): every uninitialised tensor (`empty`) is filled
+   * with NaN, so a kernel that leaves part of its output unwritten shows up as NaN instead of stale data.
+   */
+  poisonUninitialized = false;
 
   private readonly kernels = new Map<string, Kernel>();
   private readonly modules = new Map<string, GPUShaderModule>();
@@ -153,13 +158,20 @@ export class Context {
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32', label = 'zeros'): Tensor {
-    const t = this.empty(shape, dtype, label);
+    const t = this.allocate(shape, dtype, label);
     this.fillBuffer(t.buffer, 0, t.numel);
     return t;
   }
 
   /** An uninitialised tensor (its buffer may hold old data): for op outputs that every kernel thread writes. */
   empty(shape: readonly number[], dtype: DType = 'float32', label = 'tensor'): Tensor {
+    const t = this.allocate(shape, dtype, label);
+    if (this.poisonUninitialized) this.fillBuffer(t.buffer, NaN, t.numel);
+    return t;
+  }
+
+  /** @internal A tensor on a pooled buffer that nothing unsubmitted uses, for a caller that fills it at once. */
+  allocate(shape: readonly number[], dtype: DType, label: string): Tensor {
     this.assertUsable();
     const numel = shape.reduce((a, b) => a * b, 1);
     const storage = new Storage(this, this.pool.acquire(Math.max(4, numel * 4), label));

@@ -62,7 +62,8 @@ export class Tensor {
       kind === 'int32'
         ? data instanceof Int32Array ? data : Int32Array.from(data, checkedInt)
         : data instanceof Float32Array ? data : Float32Array.from(data);
-    const t = ctx.empty(shape, kind, kind === 'int32' ? 'ids' : 'tensor');
+    // Written at once by the queue, ahead of anything encoded: so not from empty(), whose debug NaN fill is encoded.
+    const t = ctx.allocate(shape, kind, kind === 'int32' ? 'ids' : 'tensor');
     if (numel > 0) ctx.writeBuffer(t.buffer, 0, typed, true);
     if (kind === 'int32') t.cpuData = Int32Array.from(typed as Int32Array);
     return t;

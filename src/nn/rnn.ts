@@ -133,10 +133,14 @@ export abstract class RNNBase extends Module {
     const temps: Tensor[] = xt !== x ? [xt] : [];
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
-    const stateFor = (s: Tensor | null, index: number): Tensor => {
-      const t = s ? narrow0(s, index, 1) : this.ctx.zeros([1, B, H], 'float32', 'h0');
+    // The [B, H] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
+    // has one slice (a view: no copy), else a copy of slice `index`.
+    const stateFor = (s: Tensor | null, index: number): Tensor | null => {
+      if (!s) return null;
+      const t = s.shape[0] === 1 ? s : narrow0(s, index, 1);
       const v = t.reshape([B, H]);
-      temps.push(t, v);
+      if (t !== s) temps.push(t);
+      temps.push(v);
       return v;
     };
     let layerInput = xt;

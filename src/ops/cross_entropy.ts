@@ -38,10 +38,10 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { variant?: 
     [null, null, null, null, loss, null, null, rowLoss], [N, C]);
   rowLoss.dispose();
   record('crossEntropy', [logits, null], [loss], [logits, targets, lse], ([dLoss], sink, [sLogits, sTargets, sLse]) => {
-    const dLogits = sink.gradOf(0);
+    const dLogits = sink.target(0);
     if (!dLogits) return;
-    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_backward' }), grid(ctx, N * C),
-      [sLogits, sTargets, null, sLse, null, dLogits, dLoss!], [N, C]);
+    const backward = ctx.kernel({ file: FILE, source, entry: 'cross_entropy_backward', constants: { ACCUMULATE: dLogits.accumulate ? 1 : 0 } });
+    ctx.dispatch(backward, grid(ctx, N * C), [sLogits, sTargets, null, sLse, null, dLogits.grad, dLoss!], [N, C]);
   });
   lse.dispose();
   return loss;

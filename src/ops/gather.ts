@@ -32,9 +32,10 @@ export function gatherInto(out: Tensor, table: Tensor, ids: Tensor, N: number, D
   ctx.dispatch(kernel, grid(ctx, N * D), [table, ids, out], [N, D, V]);
 }
 
-/** dtable += scatter of dout[N, D] rows by ids, no tape. Deterministic: 4 small dispatches + 1 over the table. */
+/** dtable (+)= scatter of dout[N, D] rows by ids, no tape. Deterministic: 4 small dispatches + 1 over the table.
+ *  accumulate false (default true) overwrites every element of dtable, so it needs no zero fill first. */
 export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: number, D: number, V: number,
-  opts: { transposed?: boolean } = {}): void {
+  opts: { transposed?: boolean; accumulate?: boolean } = {}): void {
   const ctx: Context = dtable.ctx;
   const params = [N, D, V];
   const counts = ctx.zeros([V], 'float32', 'gather-counts');  // zero bits are u32 zeros
@@ -45,7 +46,7 @@ export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: num
   ctx.dispatch(k('gather_count'), [Math.ceil(N / 256)], [null, ids, null, null, null, counts, rank], params);
   ctx.dispatch(k('gather_offsets'), [1], [null, null, null, null, null, null, null, offsets, null, counts], params);
   ctx.dispatch(k('gather_order'), [Math.ceil(N / 256)], [null, ids, null, null, null, null, rank, offsets, order], params);
-  ctx.dispatch(k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0 }), grid(ctx, V * D),
+  ctx.dispatch(k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0 }), grid(ctx, V * D),
     [null, null, null, dtable, dout, null, null, offsets, order], params);
   for (const t of [counts, rank, offsets, order]) t.dispose();
 }
@@ -61,8 +62,8 @@ export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Te
   const out = table.ctx.empty([...ids.shape, D], 'float32', 'gather');
   gatherInto(out, table, ids, N, D, V, { transposed });
   record('gather', [table, null], [out], [ids], ([dOut], sink, [sIds]) => {
-    const dTable = sink.gradOf(0);
-    if (dTable) scatterAddInto(dTable, dOut!, sIds, N, D, V, { transposed });
+    const dTable = sink.target(0);
+    if (dTable) scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
   });
   return out;
 }

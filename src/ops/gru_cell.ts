@@ -11,8 +11,9 @@ const WG = 64;
 
 export function gruSequence(args: SequenceArgs): SequenceResult {
   const { T, B, H } = checkSequenceArgs(args, 3, 'GRU');
-  const { xProj, wHH, bIH, bHH, h0, reverse } = args;
+  const { xProj, wHH, bIH, bHH, reverse } = args;
   const ctx = xProj.ctx;
+  const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
   const hasBias = bIH !== null && bHH !== null;
   // Without a tape node nothing reads the saved gates: the kernel skips them and a 1-element stand-in is bound
   // (not the shared dummy buffer, which may already be bound read-only in the same dispatch for the biases).
@@ -28,7 +29,7 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
   }
   const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
 
-  record('GRU', [xProj, wHH, bIH, bHH, h0], [output, hN], [output, gates, h0, wHH], ([dOut, dHN], sink, [sOut, sGates, sH0, sW]) => {
+  record('GRU', [xProj, wHH, bIH, bHH, args.h0], [output, hN], [output, gates, h0, wHH], ([dOut, dHN], sink, [sOut, sGates, sH0, sW]) => {
     const backward = ctx.kernel({ file: FILE, source, entry: 'gru_step_backward', constants: { HAS_DOUT: dOut ? 1 : 0 } });
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
     const dGatesX = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-x');
@@ -47,5 +48,6 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
     for (const t of [dGatesX, dGatesH, hPrev]) t.dispose();
   });
   gates.dispose(); // the tape keeps its own view when it recorded the node
+  if (h0 !== args.h0) h0.dispose();
   return { output, hN };
 }

@@ -1,6 +1,7 @@
 // Fused LSTM over a sequence (shaders/lstm_cell.wgsl): one dispatch per step forward and backward.
 import source from '../../shaders/lstm_cell.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
+import type { Context } from '../core/context.js';
 import { record } from '../core/autograd.js';
 import { copyBlockInto } from './layout.js';
 import {
@@ -15,8 +16,7 @@ const TILE_U = 8;
 
 /** [2, B, H] = a on top of b (b null: zeros). The kernels take h0/c0 and dh/dc in one binding each, which keeps
  *  every entry point within 8 storage buffers. */
-function stack2(a: Tensor | null, b: Tensor | null, B: number, H: number, label: string): Tensor {
-  const ctx = (a ?? b)!.ctx;
+function stack2(ctx: Context, a: Tensor | null, b: Tensor | null, B: number, H: number, label: string): Tensor {
   const n = B * H;
   const out = a && b ? ctx.empty([2, B, H], 'float32', label) : ctx.zeros([2, B, H], 'float32', label);
   const block = { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0 };
@@ -34,7 +34,7 @@ export function lstmSequence(args: SequenceArgs): SequenceResult {
   const groups = [Math.ceil(H / TILE_U), Math.ceil(B / TILE_B)];
   const unused = ctx.dummyBuffer();
 
-  const state0 = stack2(h0, c0, B, H, 'lstm-state0'); // [2, B, H] h0, c0
+  const state0 = stack2(ctx, h0, c0, B, H, 'lstm-state0'); // [2, B, H] h0, c0 (zeros where null)
   const output = ctx.empty([T, B, H], 'float32', 'lstm-output');
   const cells = ctx.empty([T, B, H], 'float32', 'lstm-cells');
   const gates = ctx.empty([T, B, 4 * H], 'float32', 'lstm-gates'); // (i, f, g, o) interleaved per unit
@@ -52,7 +52,7 @@ export function lstmSequence(args: SequenceArgs): SequenceResult {
       const backward = ctx.kernel({ file: FILE, source, entry: 'lstm_step_backward', constants: { HAS_DOUT: dOut ? 1 : 0 } });
       const dGates = ctx.empty([T, B, 4 * H], 'float32', 'lstm-dgates');
       // (dh, dc) ping-pong between two [2, B, H] buffers, starting from (dh_N, dc_N).
-      let dsIn = dHN || dCN ? stack2(dHN, dCN, B, H, 'lstm-ds') : ctx.zeros([2, B, H], 'float32', 'lstm-ds');
+      let dsIn = stack2(ctx, dHN, dCN, B, H, 'lstm-ds');
       let dsOut = ctx.empty([2, B, H], 'float32', 'lstm-ds');
       for (const t of stepOrder(T, !reverse)) {
         ctx.dispatch(backward, groups,

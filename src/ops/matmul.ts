@@ -69,19 +69,22 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const out = a.ctx.empty([M, N], 'float32', 'matmul');
   matmulInto(out, a, b, M, N, K, { transA, transB, bias });
   record('matmul', [a, b, bias], [out], [a, b], ([dOut], sink, [sa, sb]) => {
-    const dA = sink.gradOf(0);
-    const dB = sink.gradOf(1);
-    const dBias = sink.gradOf(2);
-    // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, with the stored layouts' transposes folded in.
+    // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, with the stored layouts' transposes folded in. Each target is asked for
+    // right before its write (A and B may be one tensor: the second then accumulates).
+    const dA = sink.target(0);
     if (dA) {
-      if (transA) matmulInto(dA, sb, dOut!, K, M, N, { transA: transB, transB: true, accumulate: true }); // dAᵀ = op(B)·dCᵀ
-      else matmulInto(dA, dOut!, sb, M, K, N, { transB: !transB, accumulate: true });
+      const { grad, accumulate } = dA;
+      if (transA) matmulInto(grad, sb, dOut!, K, M, N, { transA: transB, transB: true, accumulate }); // dAᵀ = op(B)·dCᵀ
+      else matmulInto(grad, dOut!, sb, M, K, N, { transB: !transB, accumulate });
     }
+    const dB = sink.target(1);
     if (dB) {
-      if (transB) matmulInto(dB, dOut!, sa, N, K, M, { transA: true, transB: transA, accumulate: true }); // dBᵀ = dCᵀ·op(A)
-      else matmulInto(dB, sa, dOut!, K, N, M, { transA: !transA, accumulate: true });
+      const { grad, accumulate } = dB;
+      if (transB) matmulInto(grad, dOut!, sa, N, K, M, { transA: true, transB: transA, accumulate }); // dBᵀ = dCᵀ·op(A)
+      else matmulInto(grad, sa, dOut!, K, N, M, { transA: !transA, accumulate });
     }
-    if (dBias) sumRowsInto(dBias, dOut!, M, N);
+    const dBias = sink.target(2);
+    if (dBias) sumRowsInto(dBias.grad, dOut!, M, N, dBias.accumulate);
   });
   return out;
 }

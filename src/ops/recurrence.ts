@@ -5,7 +5,6 @@ import type { Tensor } from '../core/tensor.js';
 import type { Context } from '../core/context.js';
 import type { GradSink } from '../core/autograd.js';
 import { shapeString } from '../core/errors.js';
-import { accumulateInto } from './elementwise.js';
 import { matmulInto } from './matmul.js';
 import { sumRowsInto } from './reduce.js';
 import { copyBlockInto } from './layout.js';
@@ -16,8 +15,8 @@ export interface SequenceArgs {
   wHH: Tensor; // [G*H, H] recurrent weight (PyTorch layout)
   bIH: Tensor | null; // [G*H]
   bHH: Tensor | null; // [G*H]
-  h0: Tensor; // [B, H]
-  c0?: Tensor | null; // [B, H] (LSTM only)
+  h0: Tensor | null; // [B, H]; null: zeros
+  c0?: Tensor | null; // [B, H] (LSTM only); null: zeros
   reverse: boolean; // process t = T-1 … 0 (the backward direction of a bidirectional layer)
 }
 
@@ -106,16 +105,14 @@ export function finishRecurrentBackward(
 ): void {
   const rows = g.T * g.B;
   const GH = g.G * g.H;
-  const dxProj = sink.gradOf(CellInput.XProj);
-  if (dxProj) accumulateInto(dxProj, g.dGatesX);
-  const dW = sink.gradOf(CellInput.WHH);
-  if (dW) matmulInto(dW, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: true }); // [GH, TB]·[TB, H]
-  const dbIH = sink.gradOf(CellInput.BIH);
-  if (dbIH) sumRowsInto(dbIH, g.dGatesX, rows, GH);
-  const dbHH = sink.gradOf(CellInput.BHH);
-  if (dbHH) sumRowsInto(dbHH, g.dGatesH, rows, GH);
-  const dh0 = sink.gradOf(CellInput.H0);
-  if (dh0) accumulateInto(dh0, g.dh);
-  const dc0 = sink.gradOf(CellInput.C0);
-  if (dc0 && g.dc) accumulateInto(dc0, g.dc);
+  const dW = sink.target(CellInput.WHH);
+  if (dW) matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, H]
+  const dbIH = sink.target(CellInput.BIH);
+  if (dbIH) sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
+  const dbHH = sink.target(CellInput.BHH);
+  if (dbHH) sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  // Handed over after their last read here: they become those inputs' gradients unless some already exist.
+  sink.pass(CellInput.XProj, g.dGatesX);
+  sink.pass(CellInput.H0, g.dh);
+  if (g.dc) sink.pass(CellInput.C0, g.dc);
 }

@@ -15,9 +15,9 @@ function sumAxisInto(out: Tensor, inp: Tensor, outer: number, R: number, inner: 
   ctx.dispatch(kernel, grid(ctx, outer * inner), [inp, out], [outer, R, inner, 0]);
 }
 
-/** dBias[N] += Σ_rows dOut[M, N] (bias gradients). */
-export function sumRowsInto(out: Tensor, inp: Tensor, M: number, N: number): void {
-  sumAxisInto(out, inp, 1, M, N, true);
+/** dBias[N] (+)= Σ_rows dOut[M, N] (bias gradients; accumulate false overwrites). */
+export function sumRowsInto(out: Tensor, inp: Tensor, M: number, N: number, accumulate = true): void {
+  sumAxisInto(out, inp, 1, M, N, accumulate);
 }
 
 /** Sum over one axis (dropped from the shape, as torch.sum(x, dim)). */

@@ -11,8 +11,9 @@ const WG = 64;
 
 export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'): SequenceResult {
   const { T, B, H } = checkSequenceArgs(args, 1, 'RNN');
-  const { xProj, wHH, bIH, bHH, h0, reverse } = args;
+  const { xProj, wHH, bIH, bHH, reverse } = args;
   const ctx = xProj.ctx;
+  const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
   const hasBias = bIH !== null && bHH !== null;
   const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 };
   const groups = [Math.ceil((B * H) / WG)];
@@ -24,7 +25,7 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
   }
   const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
 
-  record('RNN', [xProj, wHH, bIH, bHH, h0], [output, hN], [output, h0, wHH], ([dOut, dHN], sink, [sOut, sH0, sW]) => {
+  record('RNN', [xProj, wHH, bIH, bHH, args.h0], [output, hN], [output, h0, wHH], ([dOut, dHN], sink, [sOut, sH0, sW]) => {
     const hasDout = dOut !== null;
     const backward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_backward', constants: { ...constants, HAS_DOUT: hasDout ? 1 : 0 } });
     const dpre = ctx.empty([T, B, H], 'float32', 'rnn-dpre');
@@ -41,5 +42,6 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
     dh.dispose();
     for (const t of [dpre, hPrev]) t.dispose();
   });
+  if (h0 !== args.h0) h0.dispose(); // the tape keeps its own view
   return { output, hN };
 }
