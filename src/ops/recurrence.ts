@@ -73,8 +73,10 @@ export function previousStep(t: number, T: number, reverse: boolean): number {
   return t === 0 ? NO_STEP : t - 1;
 }
 
-/** states[T, B, H] → copy of states[t] as [B, H] (hN, cN). */
+/** states[T, B, H] → states[t] as [B, H] (hN, cN): a copy, or a view of the same memory when T = 1 (a
+ *  generation step). Nothing writes into either afterwards, so sharing is safe. */
 export function stepSlice(states: Tensor, t: number, B: number, H: number): Tensor {
+  if (states.shape[0] === 1 && t === 0) return states.view([B, H]);
   const out = states.ctx.empty([B, H], 'float32', 'state');
   copyBlockInto(out, states, { rows: 1, cols: B * H, srcStride: 0, srcOffset: t * B * H, dstStride: 0, dstOffset: 0 });
   return out;
