@@ -19,9 +19,10 @@ const PRESETS: Record<string, { corpus: string; flags: Record<string, string>; p
     'max-chars': '10000', cell: 'gru', hidden: '256', epochs: '80', steps: '35', batch: '32', optimizer: 'adam', lr: '1e-2', clip: '0.01', sampling: 'consecutive', 'pred-every': '40' } },
   'jaychou-lstm': { corpus: 'jaychou_lyrics.txt', prefixes: ['分开', '不分开'], flags: {
     'max-chars': '10000', cell: 'lstm', hidden: '256', epochs: '80', steps: '35', batch: '32', optimizer: 'adam', lr: '1e-2', clip: '0.01', sampling: 'consecutive', 'pred-every': '40' } },
-  // 2nd edition (train_ch8): hidden 512, lr 1, clipping 1, sequential partitioning, first 10000 tokens, 500 epochs.
+  // 2nd edition (train_ch8): hidden 512, lr 1, clipping 1, sequential partitioning (seq_data_iter_sequential: a
+  // random offset each epoch, the state carried over), first 10000 tokens, 500 epochs.
   'timemachine-rnn': { corpus: 'timemachine.txt', prefixes: ['time traveller'], flags: {
-    mode: 'timemachine', 'max-chars': '10000', cell: 'rnn', hidden: '512', epochs: '500', steps: '35', batch: '32', optimizer: 'sgd', lr: '1', clip: '1', sampling: 'consecutive', 'pred-every': '100' } },
+    mode: 'timemachine', 'max-chars': '10000', cell: 'rnn', hidden: '512', epochs: '500', steps: '35', batch: '32', optimizer: 'sgd', lr: '1', clip: '1', sampling: 'sequential', 'pred-every': '100' } },
 };
 
 /** A preset's corpus: shared/data beside the checkout, inside it (the GPU machine), or .gpu/data. */
@@ -42,7 +43,8 @@ const HELP = `webrnn train: a character language model on the GPU (WebGPU throug
   --cell rnn|gru|lstm  (default lstm)      --hidden N (256)     --layers N (1)
   --epochs N (250)     --steps N (35)      --batch N (32)
   --optimizer sgd|adam (adam)              --lr X (1e-2)        --clip X (0.01; 0 = off)
-  --sampling random|consecutive (random)   --seed N
+  --sampling random|consecutive|sequential (random; sequential: the 2nd edition's, a random offset per epoch)
+  --seed N
   --prefix TEXT        prefix to continue (repeatable)          --pred-every N (50)  --pred-len N (50)
   --temperature X      0 = greedy (default)
   --init FILE          start from these weights (.safetensors: a file saved here, or a PyTorch RNNModel
@@ -126,8 +128,8 @@ async function main(): Promise<void> {
   if (!['chars', 'timemachine'].includes(mode)) fail(`--mode must be chars or timemachine, got "${mode}"`);
   const optimizer = values.optimizer as 'sgd' | 'adam';
   if (!['sgd', 'adam'].includes(optimizer)) fail(`--optimizer must be sgd or adam, got "${optimizer}"`);
-  const sampling = values.sampling as 'random' | 'consecutive';
-  if (!['random', 'consecutive'].includes(sampling)) fail(`--sampling must be random or consecutive, got "${sampling}"`);
+  const sampling = values.sampling as wr.data.Sampling;
+  if (!['random', 'consecutive', 'sequential'].includes(sampling)) fail(`--sampling must be random, consecutive or sequential, got "${sampling}"`);
 
   const maxChars = values['max-chars'] === undefined ? undefined : num(values['max-chars'], 'max-chars', 0, true);
   const { vocab, indices } = wr.data.charCorpus(readFileSync(values.corpus, 'utf8'), { maxChars, mode });

@@ -190,7 +190,7 @@ interface Settings {
   optimizer: 'sgd' | 'adam';
   lr: number;
   clipTheta: number | undefined;
-  sampling: 'random' | 'consecutive';
+  sampling: wr.data.Sampling;
 }
 
 function readSettings(): Settings {
@@ -207,7 +207,7 @@ function readSettings(): Settings {
     optimizer: el.optimizer.value as 'sgd' | 'adam',
     lr: readPositive(el.lr, 'Learning rate'),
     clipTheta,
-    sampling: el.sampling.value as 'random' | 'consecutive',
+    sampling: el.sampling.value as wr.data.Sampling,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { charCorpus, consecutiveIter, makeRng, numBatches, randomIter, Vocab } from '../src/data/index.js';
+import { charCorpus, consecutiveIter, makeRng, minCorpusLength, numBatches, randomIter, sequentialIter, Vocab } from '../src/data/index.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const rows = (flat: Int32Array, width: number) =>
@@ -169,6 +169,44 @@ describe('randomIter (d2l data_iter_random)', () => {
   });
 });
 
+describe('sequentialIter (d2l 2nd edition seq_data_iter_sequential)', () => {
+  it('splits what follows the offset into batchSize streams, as the 2nd edition does for 35 indices, batch 2, 5 steps', () => {
+    // offset 0: 34 tokens → rows [0..16], [17..33]; 17 // 5 = 3 batches. Y is the same window one character on.
+    const at0 = [...sequentialIter(range(35), 2, 5, { offset: 0 })];
+    expect(at0.map((b) => rows(b.X, 5))).toEqual([
+      [[0, 1, 2, 3, 4], [17, 18, 19, 20, 21]],
+      [[5, 6, 7, 8, 9], [22, 23, 24, 25, 26]],
+      [[10, 11, 12, 13, 14], [27, 28, 29, 30, 31]],
+    ]);
+    expect(at0.map((b) => rows(b.Y, 5))).toEqual(at0.map((b) => rows(b.X, 5).map((r) => r.map((v) => v + 1))));
+    // offset 2: (35 - 2 - 1) // 2 = 16 per row → rows [2..17], [18..33]; 16 // 5 = 3 batches.
+    const at2 = [...sequentialIter(range(35), 2, 5, { offset: 2 })];
+    expect(at2.map((b) => rows(b.X, 5))).toEqual([
+      [[2, 3, 4, 5, 6], [18, 19, 20, 21, 22]],
+      [[7, 8, 9, 10, 11], [23, 24, 25, 26, 27]],
+      [[12, 13, 14, 15, 16], [28, 29, 30, 31, 32]],
+    ]);
+    // offset 5 (= numSteps, the largest): (35 - 5 - 1) // 2 = 14 per row → 2 batches.
+    expect([...sequentialIter(range(35), 2, 5, { offset: 5 })]).toHaveLength(2);
+  });
+
+  it('draws the offset in [0, numSteps] from the seed (both ends included, as random.randint)', () => {
+    const first = (seed: number) => [...sequentialIter(range(60), 2, 5, { seed })][0]!.X[0]!;
+    const offsets = new Set(Array.from({ length: 200 }, (_, seed) => first(seed)));
+    expect([...offsets].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(first(7)).toBe(first(7));
+  });
+
+  it('needs batchSize·numSteps + numSteps + 1 characters, so that the largest offset still gives a batch', () => {
+    expect(minCorpusLength(2, 5, 'sequential')).toBe(16);
+    for (let offset = 0; offset <= 5; offset++) expect([...sequentialIter(range(16), 2, 5, { offset })]).toHaveLength(1);
+    expect(() => sequentialIter(range(15), 2, 5)).toThrow(
+      'corpus of 15 characters is too short for one batch of batchSize 2 × numSteps 5 (sequential sampling): need at least 16',
+    );
+    expect(() => sequentialIter(range(35), 2, 5, { offset: 6 })).toThrow(/offset must be an integer in \[0, numSteps = 5\], got 6/);
+  });
+});
+
 describe('numBatches', () => {
   it('agrees with the iterators', () => {
     for (const [len, bs, ns] of [[30, 2, 6], [1000, 7, 13], [14, 2, 6], [13, 2, 6]] as const) {
@@ -177,6 +215,7 @@ describe('numBatches', () => {
     }
     expect(numBatches(1000, 7, 13, 'random')).toBe([...randomIter(range(1000), 7, 13, { seed: 0 })].length);
     expect(numBatches(1000, 7, 13, 'consecutive')).toBe([...consecutiveIter(range(1000), 7, 13)].length);
+    expect(numBatches(1000, 7, 13, 'sequential')).toBe([...sequentialIter(range(1000), 7, 13, { offset: 0 })].length);
     expect(numBatches(0, 2, 6, 'random')).toBe(0);
     expect(numBatches(1, 2, 6, 'consecutive')).toBe(0);
   });

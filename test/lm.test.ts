@@ -92,10 +92,10 @@ describe('generation', () => {
 });
 
 describe('training', () => {
-  it('lowers perplexity with consecutive sampling and SGD, and with random sampling and Adam', async () => {
+  it('lowers perplexity with consecutive or sequential sampling and SGD, and with random sampling and Adam', async () => {
     const text = 'abcdefgh'.repeat(40);
     const { vocab, indices } = wr.data.charCorpus(text);
-    for (const [sampling, optimizer, lr] of [['consecutive', 'sgd', 1], ['random', 'adam', 0.05]] as const) {
+    for (const [sampling, optimizer, lr] of [['consecutive', 'sgd', 1], ['sequential', 'sgd', 1], ['random', 'adam', 0.05]] as const) {
       const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 16, cell: 'rnn', seed: 7 });
       const history = await wr.train(model, indices, { epochs: 12, numSteps: 8, batchSize: 4, lr, clipTheta: 1, optimizer, sampling, seed: 2 });
       expect(history.length).toBe(12);
@@ -105,8 +105,20 @@ describe('training', () => {
       // A periodic sequence is fully predictable: greedy generation continues it (within the window length
       // for random sampling, whose every training window starts from a zero state at an 'a').
       expect(await model.predict('abc', 4, vocab)).toBe('abcdefg');
-      if (sampling === 'consecutive') expect(await model.predict('abc', 8, vocab)).toBe('abcdefghabc');
+      if (sampling !== 'random') expect(await model.predict('abc', 8, vocab)).toBe('abcdefghabc');
     }
+  });
+
+  it('sequential sampling: an epoch that a larger offset leaves one batch short still counts, and training goes on', async () => {
+    // 17 characters, batch 2, 4 steps: offset 0 gives 2 batches, offsets 1 to 4 give 1.
+    const { vocab, indices } = wr.data.charCorpus('abcdefghijklmnopq');
+    expect(wr.data.numBatches(17, 2, 4, 'sequential')).toBe(2);
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: 'gru', seed: 1 });
+    const history = await wr.train(model, indices, { epochs: 8, numSteps: 4, batchSize: 2, lr: 0.01, optimizer: 'adam', sampling: 'sequential', seed: 3 });
+    expect(history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(history.every((h) => Number.isFinite(h.perplexity) && h.perplexity > 1)).toBe(true);
+    await expect(wr.train(model, indices.slice(0, 12), { epochs: 1, numSteps: 4, batchSize: 2, lr: 0.01, sampling: 'sequential' }))
+      .rejects.toThrow(/12 characters is too short .* \(sequential sampling needs at least 13\)/);
   });
 
   it('resumes with a caller-kept optimizer (Adam keeps its moments and step count across calls)', async () => {

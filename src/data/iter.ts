@@ -6,21 +6,35 @@ export interface Batch {
   Y: Int32Array;
 }
 
-export type Sampling = 'random' | 'consecutive';
+/** 'random' and 'consecutive': the 1st edition's iterators; 'sequential': the 2nd edition's (random offset). */
+export type Sampling = 'random' | 'consecutive' | 'sequential';
 
-/** Batches per epoch for a corpus of `length` characters (0 when it is too short for one). */
+/**
+ * Batches per epoch for a corpus of `length` characters (0 when it is too short for one). For 'sequential' the
+ * most, at offset 0: an epoch that drops more characters may have one fewer.
+ */
 export function numBatches(length: number, batchSize: number, numSteps: number, sampling: Sampling): number {
   checkPositiveInteger('batchSize', batchSize);
   checkPositiveInteger('numSteps', numSteps);
   if (!Number.isInteger(length) || length < 0) throw new RangeError(`length must be a non-negative integer, got ${length}`);
   if (sampling === 'random') return Math.max(0, Math.floor(Math.floor((length - 1) / numSteps) / batchSize));
   if (sampling === 'consecutive') return Math.max(0, Math.floor((Math.floor(length / batchSize) - 1) / numSteps));
+  if (sampling === 'sequential') return sequentialBatches(length, batchSize, numSteps, 0);
   throw new RangeError(`unknown sampling ${JSON.stringify(sampling)}`);
 }
 
-/** Fewest characters giving one batch: random needs batchSize·numSteps + 1, consecutive batchSize·(numSteps + 1). */
+/**
+ * Fewest characters giving one batch: random needs batchSize·numSteps + 1, consecutive batchSize·(numSteps + 1),
+ * sequential batchSize·numSteps + numSteps + 1 (one batch even after the largest offset).
+ */
 export function minCorpusLength(batchSize: number, numSteps: number, sampling: Sampling): number {
-  return sampling === 'random' ? batchSize * numSteps + 1 : batchSize * (numSteps + 1);
+  if (sampling === 'random') return batchSize * numSteps + 1;
+  if (sampling === 'consecutive') return batchSize * (numSteps + 1);
+  return batchSize * numSteps + numSteps + 1;
+}
+
+function sequentialBatches(length: number, batchSize: number, numSteps: number, offset: number): number {
+  return Math.max(0, Math.floor(Math.floor((length - offset - 1) / batchSize) / numSteps));
 }
 
 /**
@@ -73,13 +87,46 @@ export function consecutiveIter(indices: ArrayLike<number>, batchSize: number, n
   })();
 }
 
+/**
+ * d2l 2nd edition `seq_data_iter_sequential`: drop the first `offset` characters (random in [0, numSteps] each
+ * call, as random.randint(0, num_steps); or given), split the next ⌊(len − offset − 1) / batchSize⌋·batchSize
+ * into batchSize contiguous streams, and serve numSteps of each at a time, so a state can be carried over as with
+ * consecutiveIter. One call = one epoch.
+ */
+export function sequentialIter(
+  indices: ArrayLike<number>,
+  batchSize: number,
+  numSteps: number,
+  opts: { seed?: number; offset?: number } = {},
+): Iterable<Batch> {
+  checkedEpochSize(indices.length, batchSize, numSteps, 'sequential');
+  const offset = opts.offset ?? Math.floor(makeRng(opts.seed)() * (numSteps + 1));
+  if (!Number.isInteger(offset) || offset < 0 || offset > numSteps) {
+    throw new RangeError(`offset must be an integer in [0, numSteps = ${numSteps}], got ${offset}`);
+  }
+  const rowLen = Math.floor((indices.length - offset - 1) / batchSize);
+  const epochSize = sequentialBatches(indices.length, batchSize, numSteps, offset);
+  return (function* () {
+    for (let i = 0; i < epochSize; i++) {
+      const X = new Int32Array(batchSize * numSteps);
+      const Y = new Int32Array(batchSize * numSteps);
+      for (let row = 0; row < batchSize; row++) {
+        const start = offset + row * rowLen + i * numSteps;
+        copyWindow(indices, start, numSteps, X, row * numSteps);
+        copyWindow(indices, start + 1, numSteps, Y, row * numSteps);
+      }
+      yield { X, Y };
+    }
+  })();
+}
+
 function copyWindow(src: ArrayLike<number>, start: number, count: number, dst: Int32Array, at: number): void {
   for (let k = 0; k < count; k++) dst[at + k] = src[start + k]!;
 }
 
 function checkedEpochSize(length: number, batchSize: number, numSteps: number, sampling: Sampling): number {
   const epochSize = numBatches(length, batchSize, numSteps, sampling);
-  if (epochSize === 0) {
+  if (length < minCorpusLength(batchSize, numSteps, sampling)) {
     throw new RangeError(
       `corpus of ${length} characters is too short for one batch of batchSize ${batchSize} × numSteps ${numSteps}` +
         ` (${sampling} sampling): need at least ${minCorpusLength(batchSize, numSteps, sampling)}`,

@@ -7,7 +7,7 @@ import { clipGradNorm } from '../nn/utils.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { randomIter, consecutiveIter, numBatches, minCorpusLength, type Sampling } from '../data/iter.js';
+import { randomIter, consecutiveIter, sequentialIter, numBatches, minCorpusLength, type Sampling } from '../data/iter.js';
 import { type CharRNN, type RNNState, detachState, disposeState } from './charrnn.js';
 
 export interface TrainOptions {
@@ -21,8 +21,10 @@ export interface TrainOptions {
    *  optimizer instance the caller keeps, so a later train() call resumes with its state (e.g. Adam's moments). */
   optimizer?: 'sgd' | 'adam' | Optimizer;
   betas?: [number, number];
+  /** 'random' (a fresh zero state every batch), 'consecutive' or 'sequential' (the 2nd edition's, from a random
+   *  offset each epoch): the state is carried over between batches, detached. */
   sampling?: Sampling;
-  /** Seed for random sampling (default: Math.random). */
+  /** Seed for random sampling and the sequential offsets (default: Math.random). */
   seed?: number;
   /** Called after every epoch with its record; may be async (e.g. to draw samples). */
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
@@ -70,10 +72,12 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
   const lr = checkPositive(opts.lr, 'lr');
   const clipTheta = opts.clipTheta === undefined ? undefined : checkPositive(opts.clipTheta, 'clipTheta');
   const sampling: Sampling = opts.sampling ?? 'random';
-  if (sampling !== 'random' && sampling !== 'consecutive') throw new RangeError(`train: sampling must be 'random' or 'consecutive', got ${String(sampling)}`);
+  if (sampling !== 'random' && sampling !== 'consecutive' && sampling !== 'sequential') {
+    throw new RangeError(`train: sampling must be 'random', 'consecutive' or 'sequential', got ${String(sampling)}`);
+  }
   if (indices.length === 0) throw new RangeError('train: the corpus is empty');
-  const batches = numBatches(indices.length, batchSize, numSteps, sampling);
-  if (batches === 0) {
+  const batches = numBatches(indices.length, batchSize, numSteps, sampling); // sequential: the most in an epoch
+  if (indices.length < minCorpusLength(batchSize, numSteps, sampling)) {
     throw new RangeError(
       `train: a corpus of ${indices.length} characters is too short for one batch of batchSize ${batchSize} × numSteps ${numSteps} ` +
         `(${sampling} sampling needs at least ${minCorpusLength(batchSize, numSteps, sampling)})`,
@@ -114,12 +118,13 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
       let sum = 0;
       // try/finally: an error mid-epoch (a GPU error, a diverged loss) leaves no buffer behind.
       try {
-        const iter = sampling === 'random'
-          ? randomIter(indices, batchSize, numSteps, { seed: rngSeed === undefined ? undefined : rngSeed + epoch })
+        const seed = rngSeed === undefined ? undefined : rngSeed + epoch;
+        const iter = sampling === 'random' ? randomIter(indices, batchSize, numSteps, { seed })
+          : sampling === 'sequential' ? sequentialIter(indices, batchSize, numSteps, { seed })
           : consecutiveIter(indices, batchSize, numSteps);
         for (const { X, Y } of iter) {
           if (opts.signal?.aborted) break;
-          // Random sampling starts every batch from a zero state; consecutive carries it over, cut from the graph.
+          // Random sampling starts every batch from a zero state; the others carry it over, cut from the graph.
           if (sampling === 'random' || !state) {
             disposeState(state);
             state = null;
@@ -169,7 +174,7 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
       };
       history.push(record);
       await opts.onEpoch?.(record);
-      if (step < batches) break; // aborted mid-epoch: the partial epoch is reported, then we stop
+      if (opts.signal?.aborted) break; // the (possibly partial) epoch is reported, then we stop
     }
   } finally {
     optimizer.zeroGrad();
