@@ -3,9 +3,9 @@
 reference webrnn's CLI is compared against at full size: same corpus preprocessing, same initial weights, same
 consecutive batches, so the per-epoch perplexities of the two should agree closely.
 
-  /usr/bin/python3 scripts/torch_reference.py --corpus ../shared/data/jaychou_lyrics.txt --cell gru \
-      --epochs 3 --save-init /tmp/init.safetensors
-  npm run train -- --preset jaychou-gru --epochs 3 --init /tmp/init.safetensors --pred-every 1 --quiet
+  python3 scripts/torch_reference.py --corpus ../shared/data/jaychou_lyrics.txt --cell gru \
+      --epochs 3 --save-init gru-init.safetensors
+  npm run train -- --preset jaychou-gru --epochs 3 --init gru-init.safetensors --pred-every 1 --quiet
 
 Needs PyTorch (Debian: apt-get install python3-torch); CPU is enough. Writes the initial weights (PyTorch's
 default initialisation, seeded) as .safetensors with the textbook's RNNModel names (rnn.*, dense.*).
