@@ -14,7 +14,7 @@ const FILE = 'lstm_cell.wgsl';
 const TILE_B = 8;
 const TILE_U = 8;
 
-/** [2, B, H] = a on top of b (b null: zeros). The kernels take h0/c0 and dh/dc in one binding each, which keeps
+/** [2, B, H] = a on top of b (a null one: zeros). The kernels take h0/c0 and dh/dc in one binding each, which keeps
  *  every entry point within 8 storage buffers. */
 function stack2(ctx: Context, a: Tensor | null, b: Tensor | null, B: number, H: number, label: string): Tensor {
   const n = B * H;
