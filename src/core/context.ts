@@ -318,7 +318,7 @@ export class Context {
   }
 
   /** The open compute pass, or a new one; `label` names what a GPU timer attributes the pass to. */
-  private openPass(label = 'pass'): GPUComputePassEncoder {
+  private openPass(label: string): GPUComputePassEncoder {
     if (!this.pass) {
       const encoder = this.openEncoder();
       this.pass = encoder.beginComputePass(this.timer ? this.timer.passDescriptor(encoder, label) : { label: 'webrnn' });
