@@ -204,6 +204,11 @@ describe('non-finite weights', () => {
     expect(() => saveSafetensors({ w: new Float32Array(1) }, { w: [1.5] as number[] })).toThrow(/tensor "w": shape must be an array of non-negative integers, got \[1.5\]/);
     expect(() => saveSafetensors({ w: new Float32Array(1) }, { w: [NaN] })).toThrow(/got \[NaN\]/);
     expect(() => saveSafetensors(null as unknown as Record<string, Float32Array>, {})).toThrow(SafetensorsError);
+    // An empty tensor whose dims overflow 64 bits on the way would be written, then refused by every reader.
+    expect(() => saveSafetensors({ e: new Float32Array(0) }, { e: [2 ** 40, 2 ** 40, 0] })).toThrow(
+      new SafetensorsError('tensor "e": shape [1099511627776, 1099511627776, 0] has more than 2^64 - 1 elements'),
+    );
+    expect(Array.from(loadSafetensors(saveSafetensors({ e: new Float32Array(0) }, { e: [2 ** 30, 2 ** 30, 0] })).shapes.e!)).toEqual([2 ** 30, 2 ** 30, 0]);
   });
 
   it('saveSafetensors writes integer-like names in name order, as the Python library does', () => {
@@ -221,6 +226,7 @@ describe('size caps', () => {
     const bytes = saveSafetensors({ w: new Float32Array(4) }, { w: [4] });
     expect(rejection(bytes, { maxBytes: 64 }).message).toBe(`file is ${bytes.length} bytes, over the limit of 64 bytes (options.maxBytes)`);
     expect(MAX_WEIGHTS_BYTES).toBe(256 * 2 ** 20);
+    expect(() => loadSafetensors(bytes, { maxBytes: NaN })).toThrow(RangeError);
   });
 
   it('checkFileSize names the file, its size and the limit', () => {

@@ -104,6 +104,7 @@ export function saveSafetensors(
  */
 export function loadSafetensors(input: Uint8Array | ArrayBuffer, options: LoadSafetensorsOptions = {}): LoadedSafetensors {
   const { maxBytes = MAX_WEIGHTS_BYTES, allowNonFinite = false } = options;
+  if (!(typeof maxBytes === 'number' && maxBytes >= 0)) throw new RangeError(`loadSafetensors: maxBytes must be a non-negative number, got ${String(maxBytes)}`);
   if (!(input instanceof Uint8Array || input instanceof ArrayBuffer)) {
     throw new SafetensorsError(`expected the file's bytes as a Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(input)}`);
   }
@@ -328,7 +329,13 @@ function checkedData(record: Record<string, Float32Array>, shapes: Record<string
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
     throw new SafetensorsError(`${label}: shape must be an array of non-negative integers, got ${describeShape(shape)}`);
   }
-  const count = shape.reduce((a, b) => a * b, 1);
+  // The loader's (and the reference's) overflow rule, so that nothing is written that cannot be read back.
+  let exact = 1n;
+  for (const dim of shape) {
+    exact *= BigInt(dim);
+    if (exact > U64_MAX) throw new SafetensorsError(`${label}: shape [${shape.join(', ')}] has more than 2^64 - 1 elements`);
+  }
+  const count = Number(exact);
   if (count !== data.length) {
     throw new SafetensorsError(`${label}: shape [${shape.join(', ')}] holds ${count} values but data has ${data.length}`);
   }
