@@ -5,6 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { makeRng } from '../src/data/index.js';
 import { loadSafetensors, saveSafetensors, SafetensorsError } from '../src/io/index.js';
+import { type JsonNode, JsonSyntaxError, parseJson } from '../src/io/json-header.js';
 
 const SEED = 20240610;
 const MUTANTS = 12_000;
@@ -360,6 +361,73 @@ describe('loadSafetensors fuzz (seeded mutations of valid files)', () => {
     expect(referenceCheck(f(`\ufeff${valid}`)).ok).toBe(false);
     expect(referenceCheck(f(valid, 5))).toEqual({ ok: false, why: 'MetadataIncompleteBuffer' });
     expect(referenceCheck(f('{"w":{"dtype":"F4","shape":[1],"data_offsets":[0,0]}}', 0))).toEqual({ ok: false, why: 'MisalignedSlice' });
+  });
+});
+
+describe('the header parser agrees with JSON.parse', () => {
+  /** Our tree as JSON.parse would give it (a repeated key: the last wins). */
+  const toValue = (node: JsonNode): unknown => {
+    if (node.kind === 'object') return Object.fromEntries(node.members.map(([k, v]) => [k, toValue(v)]));
+    if (node.kind === 'array') return node.items.map(toValue);
+    if (node.kind === 'number') return Number(node.raw);
+    return node.value;
+  };
+  const SCALARS = ['0', '-0', '12', '1.5', '-3e-2', '1E3', '"a"', '"b\\n"', '"\\u00e9"', '"\\ud83d\\ude00"', '"é"', 'true', 'false', 'null'];
+  const BROKEN = ['{', '}', '[', ']', ',', ':', '', '"', '\\', '01', '1.', '.5', '-', 'nul', '"\\x"', '"\\ud800"', '\u0001', '\ufeff', '"\t"'];
+  const WHITESPACE = ['', '', ' ', '\n', '\t', '\r\n'];
+  /** Valid JSON text of a random value, with random whitespace and possibly repeated keys. */
+  const generate = (rng: () => number, depth: number): string => {
+    const ws = () => pick(WHITESPACE, rng);
+    const r = rng();
+    if (depth > 3 || r < 0.4) return pick(SCALARS, rng);
+    const n = Math.floor(rng() * 4);
+    if (r < 0.7) return `[${ws()}${Array.from({ length: n }, () => generate(rng, depth + 1)).join(`${ws()},${ws()}`)}${ws()}]`;
+    const member = () => `${pick(['"a"', '"b"', '"__proto__"', '"\\u0061"'], rng)}${ws()}:${ws()}${generate(rng, depth + 1)}`;
+    return `{${ws()}${Array.from({ length: n }, member).join(`${ws()},${ws()}`)}${ws()}}`;
+  };
+  /** Half the time, one token of it replaced, deleted or doubled. */
+  const mutateText = (text: string, rng: () => number): string => {
+    if (rng() < 0.5) return text;
+    const tokens = text.match(/"(?:[^"\\]|\\.)*"|[^\s"{}[\],:]+|\s+|[{}[\],:]/g) ?? [];
+    const i = Math.floor(rng() * tokens.length);
+    const op = rng();
+    if (op < 0.5) tokens[i] = pick(BROKEN, rng);
+    else if (op < 0.75) tokens.splice(i, 1);
+    else tokens.splice(i, 0, tokens[i] ?? '');
+    return tokens.join('');
+  };
+
+  it('accepts and rejects the same 20,000 random texts, with the same values', () => {
+    const rng = makeRng(SEED + 1);
+    let agreed = 0;
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const text = `${pick(WHITESPACE, rng)}${mutateText(generate(rng, 0), rng)}${pick(WHITESPACE, rng)}`;
+      let expected: unknown;
+      let native = true;
+      try {
+        expected = JSON.parse(text);
+      } catch {
+        native = false;
+      }
+      let ours: JsonNode | undefined;
+      try {
+        ours = parseJson(text);
+      } catch (err) {
+        if (!(err instanceof JsonSyntaxError)) throw err;
+      }
+      // The one intended difference: JSON.parse accepts a lone surrogate escape, this parser refuses it as
+      // serde_json does.
+      const loneSurrogate = /\\ud800/.test(text);
+      if (ours === undefined) expect(native && !loneSurrogate, `${JSON.stringify(text)} refused`).toBe(false);
+      else expect(toValue(ours), JSON.stringify(text)).toEqual(expected);
+      if (native === (ours !== undefined)) agreed++;
+      if (ours !== undefined) accepted++;
+    }
+    expect(agreed).toBeGreaterThan(19_000);
+    expect(accepted).toBeGreaterThan(5_000); // enough of both outcomes to compare
+    expect(accepted).toBeLessThan(15_000);
+    console.log(`header parser: ${accepted} of 20000 random texts valid JSON, ${agreed} agreed with JSON.parse`);
   });
 });
 
