@@ -6,10 +6,12 @@
 // The loader accepts only files the reference (the Rust crate, safetensors/src/tensor.rs) accepts: header at
 // most 100,000,000 bytes, strict UTF-8 JSON (whitespace may surround it; a byte-order mark may not),
 // dims and offsets unsigned 64-bit integers written as such (no `4.0`, `4e0`, `-0`), overflow-checked size
-// arithmetic, tensors tiling the data buffer exactly. It is stricter in four ways the reference leaves loose:
-// a repeated tensor name or metadata key is refused (the reference keeps the last), an entry written as an
-// array instead of an object is refused, dims beyond 2^53 - 1 (possible only in empty tensors) are refused,
-// and only the float dtypes are read. Unknown fields inside an entry are ignored, as the reference does.
+// arithmetic, tensors tiling the data buffer exactly, `"__metadata__": null` as no metadata. Unknown fields
+// inside an entry are ignored, as the reference ignores them. Where the reference is looser, this loader
+// refuses: a repeated tensor name or metadata key (the reference keeps the last), an entry written as a
+// [dtype, shape, offsets] array, dims beyond 2^53 - 1 (possible only in empty tensors), nesting deeper than
+// 64 (serde_json: 128), lone surrogate escapes anywhere, dtypes other than F32/F16/BF16/F64, and, unless
+// allowNonFinite is set, NaN or infinite values.
 import { readBF16, readF16, readF32, readF64, writeF32 } from './float-bits.js';
 import { type JsonNode, type JsonObject, JsonSyntaxError, parseJson } from './json-header.js';
 import { formatBytes, MAX_WEIGHTS_BYTES } from './limits.js';
