@@ -1,5 +1,8 @@
 export { charCorpus, UNKNOWN_TOKEN } from './corpus.js';
 export type { CharCorpus, CharCorpusOptions } from './corpus.js';
+export { decodeCorpus } from './decode.js';
+export type { DecodeCorpusOptions } from './decode.js';
+export { MAX_CORPUS_BYTES } from '../io/limits.js';
 export { Vocab } from './vocab.js';
 export type { VocabJSON, VocabOptions } from './vocab.js';
 export { randomIter, consecutiveIter, sequentialIter, numBatches, minCorpusLength } from './iter.js';
