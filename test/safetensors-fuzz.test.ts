@@ -30,6 +30,7 @@ type Verdict = { ok: true; infos: Map<string, Info>; metadata: Map<string, strin
 
 /** Recursive descent over regex tokens: a different construction from the loader's iterative parser. */
 function parseStrict(text: string): Value {
+  // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
   const token = /[ \t\n\r]*("(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[{}[\]:,])/y;
   let pos = 0;
   const next = (): string => {
@@ -239,7 +240,7 @@ function withHeader(bytes: Uint8Array, n: number, text: string, fixLength: boole
 function mutate(input: Uint8Array, rng: () => number): Uint8Array {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
   const int = (n: number) => Math.floor(rng() * n);
-  let bytes = input.slice();
+  const bytes = input.slice();
   switch (int(7)) {
     case 0: // byte or bit flips
       for (let k = 1 + int(3); k > 0 && bytes.length > 0; k--) {
@@ -322,7 +323,7 @@ describe('loadSafetensors fuzz (seeded mutations of valid files)', () => {
       try {
         loaded = loadSafetensors(bytes, { allowNonFinite: true });
       } catch (err) {
-        if (!(err instanceof SafetensorsError)) throw new Error(`${where}: threw ${String(err)} instead of a SafetensorsError`);
+        if (!(err instanceof SafetensorsError)) throw new Error(`${where}: threw ${String(err)} instead of a SafetensorsError`, { cause: err });
         tally.rejected++;
         if (verdict.ok) {
           // The reference would load it: only the documented stricter rules may refuse it.

@@ -45,6 +45,7 @@ export class JsonSyntaxError extends Error {
 export const MAX_JSON_DEPTH = 64;
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings: that is what it matches
 const PLAIN_CHARS = /[^"\\\u0000-\u001f]*/y; // the run of a string that needs no escape handling
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
