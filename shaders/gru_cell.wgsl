@@ -43,7 +43,7 @@ override HAS_BIAS: bool = true;
 override SAVE: bool = true;       // false: no gradient needed, skip writing the gates
 override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, only h_N
 
-const NO_STEP: u32 = 0xffffffffu;
+// NO_STEP comes from recurrence.wgsl (appended).
 const WG: u32 = 64u;
 
 // Clamped so exp cannot overflow on drivers that return NaN rather than inf.

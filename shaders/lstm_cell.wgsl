@@ -44,7 +44,7 @@ struct Params {
 override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;  // false: nothing downstream used `output`, only h_N / c_N
 
-const NO_STEP: u32 = 0xffffffffu;
+// NO_STEP comes from recurrence.wgsl (appended).
 const WG: u32 = 64u;
 const TB: u32 = 8u;   // batch rows per workgroup
 const TU: u32 = 8u;   // hidden units per workgroup (TB · TU = WG)

@@ -30,7 +30,7 @@ override RELU: bool = false;
 override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, only h_N
 
-const NO_STEP: u32 = 0xffffffffu;
+// NO_STEP comes from recurrence.wgsl (appended).
 const WG: u32 = 64u;
 
 fn hprev(b: u32, k: u32) -> f32 {

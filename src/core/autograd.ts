@@ -1,6 +1,8 @@
-import { Tensor, setTensorHooks } from './tensor.js';
+// The tape. Dependencies run one way: tensor.ts → autograd.ts → fill.ts (the accumulate kernel); this file
+// needs Tensor and Context only as types.
+import type { Tensor } from './tensor.js';
 import { sameShape, shapeString } from './errors.js';
-import type { Context } from './context.js';
+import { accumulateInto } from './fill.js';
 
 let gradEnabled = true;
 
@@ -156,10 +158,10 @@ export function backward(
     }
     const target = gradTarget(t);
     if (sameShape(g.shape, t.shape)) {
-      accumulate(ctx, target, g);
+      accumulateInto(target, g);
     } else {
       const view = g.view(t.shape);
-      accumulate(ctx, target, view);
+      accumulateInto(target, view);
       view.dispose();
     }
   };
@@ -189,7 +191,7 @@ export function backward(
     const given = grads[i];
     if (given) {
       // Copied: the caller keeps its tensor, and the root may also be reached from another root.
-      accumulate(ctx, gradTarget(root), given);
+      accumulateInto(gradTarget(root), given);
     } else {
       const one = ctx.tensor([1], root.shape); // the implicit dL/dL = 1, owned here
       giveGrad(root, one);
@@ -259,21 +261,3 @@ function topoOrder(roots: readonly Tensor[]): Node[] {
   }
   return order;
 }
-
-// Set by ops/elementwise.ts: dst += src.
-let accumulate: (ctx: Context, dst: Tensor, src: Tensor) => void = () => {
-  throw new Error('webrnn: ops not loaded');
-};
-export function setAccumulateImpl(fn: typeof accumulate): void {
-  accumulate = fn;
-}
-
-setTensorHooks(
-  (roots, grads, options) => backward(roots, grads, options),
-  (from, to) => {
-    if (!needsGrad(from)) return;
-    record('reshape', [from], [to], [], ([dOut], sink) => {
-      if (dOut) sink.pass(0, dOut);
-    });
-  },
-);

@@ -30,7 +30,7 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tens
   if (grads.length === 0) return ctx.zeros([], 'float32', 'grad-norm');
   const norm = globalNorm(ctx, grads);
   const coef = ctx.empty([1], 'float32', 'clip-coef');
-  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { maxNorm });
+  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { max_norm: maxNorm });
   for (const g of grads) dispatchOptim(ctx, 'scale_by_coefficient', g.numel, { x: g, coef }, { n: g.numel });
   coef.dispose();
   const scalar = norm.view([]);

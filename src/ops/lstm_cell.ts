@@ -1,18 +1,20 @@
 // Fused LSTM over a sequence (shaders/lstm_cell.wgsl): one dispatch per step forward and backward.
-import source from '../../shaders/lstm_cell.wgsl?raw';
+import lstmSource from '../../shaders/lstm_cell.wgsl?raw';
+import { wgslConstant } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Context } from '../core/context.js';
 import { record } from '../core/autograd.js';
 import { copyBlockInto } from './layout.js';
 import {
   type SequenceArgs, type SequenceResult, CellInput, checkSequenceArgs, stepOrder, previousStep, stepSlice,
-  previousStates, finishRecurrentBackward,
+  previousStates, finishRecurrentBackward, cellSource,
 } from './recurrence.js';
 
 const FILE = 'lstm_cell.wgsl';
+const source = cellSource(lstmSource);
 /** Batch rows and hidden units per workgroup (TB and TU in the shader). */
-const TILE_B = 8;
-const TILE_U = 8;
+const TILE_B = wgslConstant(source, 'TB');
+const TILE_U = wgslConstant(source, 'TU');
 
 /** [2, B, H] = a on top of b (a null one: zeros). The kernels take h0/c0 and dh/dc in one binding each, which keeps
  *  every entry point within 8 storage buffers. */
@@ -40,8 +42,8 @@ export function lstmSequence(args: SequenceArgs): SequenceResult {
   const gates = ctx.empty([T, B, 4 * H], 'float32', 'lstm-gates'); // (i, f, g, o) interleaved per unit
   const forward = ctx.kernel({ file: FILE, source, entry: 'lstm_step_forward', constants: { HAS_BIAS: hasBias ? 1 : 0 } });
   for (const t of stepOrder(T, reverse)) {
-    ctx.dispatch(forward, groups, [xProj, wHH, bIH ?? unused, bHH ?? unused, state0, output, cells, gates],
-      [T, B, H, t, previousStep(t, T, reverse)]);
+    ctx.dispatch(forward, groups, { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, state0, out: output, cells, gates },
+      { T, B, H, t, t_prev: previousStep(t, T, reverse) });
   }
   const last = reverse ? 0 : T - 1;
   const hN = stepSlice(output, last, B, H);
@@ -56,8 +58,8 @@ export function lstmSequence(args: SequenceArgs): SequenceResult {
       let dsOut = ctx.empty([2, B, H], 'float32', 'lstm-ds');
       for (const t of stepOrder(T, !reverse)) {
         ctx.dispatch(backward, groups,
-          [null, sW, null, null, sState0, null, null, null, dOut ?? unused, dsIn, dsOut, dGates, sCells, sGates],
-          [T, B, H, t, previousStep(t, T, reverse)]);
+          { w_hh: sW, state0: sState0, dout: dOut ?? unused, ds_in: dsIn, ds_out: dsOut, dgates: dGates, cells_saved: sCells, gates_saved: sGates },
+          { T, B, H, t, t_prev: previousStep(t, T, reverse) });
         [dsIn, dsOut] = [dsOut, dsIn];
       }
       // dsIn now holds (dh0, dc0).

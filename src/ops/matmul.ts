@@ -6,13 +6,16 @@ import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { shapeString } from '../core/errors.js';
 import { sumRowsInto } from './reduce.js';
+import { wgslConstant } from '../core/wgsl.js';
 
 const FILE = 'matmul.wgsl';
 
 /** 'tiled' (workgroup-memory tiles, for GPUs) or 'simple' (a thread per output, for CPU-emulated adapters).
  *  Chosen from the adapter unless given. */
 export type MatmulVariant = 'tiled' | 'simple';
-const TILE = 64;
+/** Output tile of matmul_forward (BM × BN in the shader). */
+const TILE_M = wgslConstant(source, 'BM');
+const TILE_N = wgslConstant(source, 'BN');
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M]. */
@@ -43,8 +46,8 @@ export function matmulInto(
       ACCUMULATE: opts.accumulate ? 1 : 0,
     },
   });
-  const groups = variant === 'tiled' ? [Math.ceil(N / TILE), Math.ceil(M / TILE)] : [Math.ceil(N / 64), M];
-  ctx.dispatch(kernel, groups, [a, b, opts.bias ?? ctx.dummyBuffer(), out], [M, N, K]);
+  const groups = variant === 'tiled' ? [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M)] : [Math.ceil(N / kernel.entry!.workgroupSize[0]), M];
+  ctx.dispatch(kernel, groups, { A: a, B: b, bias: opts.bias ?? ctx.dummyBuffer(), out }, { M, N, K });
 }
 
 /** out = op(A)·op(B) + bias, recorded on the tape. A: [M, K] ([K, M] if transA); B: [K, N] ([N, K] if transB). */

@@ -1,7 +1,9 @@
 // What every fused recurrent cell (rnn_cell, gru_cell, lstm_cell) shares: the op's arguments, the order of
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
+import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
+import { wgslConstant, withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
 import type { GradSink } from '../core/autograd.js';
 import { shapeString } from '../core/errors.js';
@@ -26,8 +28,13 @@ export interface SequenceResult {
   cN?: Tensor; // [B, H] (LSTM)
 }
 
-/** Marks "no previous step": the kernel reads h0 (and c0) instead. */
-export const NO_STEP = 0xffffffff;
+/** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
+export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
+
+/** A cell's WGSL with the shared recurrence snippet appended. */
+export function cellSource(source: string): string {
+  return withSnippets(source, recurrenceSnippet);
+}
 
 /** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0]. */
 export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5 }

@@ -1,13 +1,13 @@
 // Fused Elman RNN over a sequence (shaders/rnn_cell.wgsl): one dispatch per step forward and backward.
-import source from '../../shaders/rnn_cell.wgsl?raw';
+import rnnSource from '../../shaders/rnn_cell.wgsl?raw';
 import { record } from '../core/autograd.js';
 import {
   type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
-  finishRecurrentBackward, stateGradPingPong,
+  finishRecurrentBackward, stateGradPingPong, cellSource,
 } from './recurrence.js';
 
 const FILE = 'rnn_cell.wgsl';
-const WG = 64;
+const source = cellSource(rnnSource);
 
 export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'): SequenceResult {
   const { T, B, H } = checkSequenceArgs(args, 1, 'RNN');
@@ -16,12 +16,13 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
   const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
   const hasBias = bIH !== null && bHH !== null;
   const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 };
-  const groups = [Math.ceil((B * H) / WG)];
   const output = ctx.empty([T, B, H], 'float32', 'rnn-output');
   const forward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_forward', constants });
+  const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   const unused = ctx.dummyBuffer();
   for (const t of stepOrder(T, reverse)) {
-    ctx.dispatch(forward, groups, [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output], [T, B, H, t, previousStep(t, T, reverse)]);
+    ctx.dispatch(forward, groups, { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, h0, out: output },
+      { T, B, H, t, t_prev: previousStep(t, T, reverse) });
   }
   const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
 
@@ -33,8 +34,8 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
     let dhIn = dh.first;
     for (const t of stepOrder(T, !reverse)) {
       const dhOut = dh.other(dhIn);
-      ctx.dispatch(backward, groups,
-        [null, sW, null, null, null, null, dOut ?? unused, dhIn, dhOut, dpre, sOut], [T, B, H, t, previousStep(t, T, reverse)]);
+      ctx.dispatch(backward, groups, { w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dpre, states: sOut },
+        { T, B, H, t, t_prev: previousStep(t, T, reverse) });
       dhIn = dhOut;
     }
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse);

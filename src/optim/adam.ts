@@ -75,11 +75,11 @@ export class Adam extends Optimizer {
       dispatchOptim(ctx, 'adam_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
         n: param.numel,
         slot: index,
-        beta1Weight: 1 - beta1,
+        beta1_weight: 1 - beta1,
         beta2,
-        oneMinusBeta2: 1 - beta2,
+        one_minus_beta2: 1 - beta2,
         eps: this.eps,
-        weightDecay: this.weightDecay,
+        weight_decay: this.weightDecay,
       });
     });
     hyper.dispose(); // its buffer is reused only after the submit that ends step()

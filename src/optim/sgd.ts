@@ -47,7 +47,7 @@ export class SGD extends Optimizer {
     const hyper = this.lrBuffer();
     for (const { param, grad } of active) {
       if (this.momentum === 0) {
-        dispatchOptim(ctx, 'sgd_step', param.numel, { x: param, grad, hyper }, { n: param.numel, weightDecay: this.weightDecay });
+        dispatchOptim(ctx, 'sgd_step', param.numel, { x: param, grad, hyper }, { n: param.numel, weight_decay: this.weightDecay });
         continue;
       }
       let buf = this.buffers.get(param);
@@ -58,9 +58,9 @@ export class SGD extends Optimizer {
       }
       dispatchOptim(ctx, 'sgd_momentum_step', param.numel, { x: param, grad, m: buf, hyper }, {
         n: param.numel,
-        weightDecay: this.weightDecay,
+        weight_decay: this.weightDecay,
         momentum: this.momentum,
-        dampeningKeep: 1 - this.dampening,
+        dampening_keep: 1 - this.dampening,
         flags: (first ? 1 : 0) | (this.nesterov ? 2 : 0),
       });
     }
