@@ -117,7 +117,7 @@ export class Tensor {
     const out = this.view(resolved);
     if (needsGrad(this)) {
       record('reshape', [this], [out], [], ([dOut], sink) => {
-        if (dOut) sink.pass(0, dOut);
+        if (dOut && sink.needs(0)) sink.pass(0, dOut);
       });
     }
     return out;

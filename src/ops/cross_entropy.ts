@@ -37,8 +37,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { variant?: 
   ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_mean' }), [1], { loss, row_loss_in: rowLoss }, { N, C });
   rowLoss.dispose();
   record('crossEntropy', [logits, null], [loss], [logits, targets, lse], ([dLoss], sink, [sLogits, sTargets, sLse]) => {
-    const dLogits = sink.target(0);
-    if (!dLogits) return;
+    if (!sink.needs(0)) return;
+    const dLogits = sink.write(0);
     const backward = ctx.kernel({ file: FILE, source, entry: 'cross_entropy_backward', constants: { ACCUMULATE: dLogits.accumulate ? 1 : 0 } });
     ctx.dispatch(backward, grid(ctx, N * C, backward), { logits: sLogits, targets: sTargets, lse: sLse, dlogits: dLogits.grad, dloss: dLoss! }, { N, C });
   });

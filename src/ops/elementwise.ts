@@ -32,10 +32,8 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const out = a.ctx.empty(a.shape, 'float32', 'add');
   run(a.ctx, 'add_forward', a.numel, { out, a, b });
   record('add', [a, b], [out], [], ([dOut], sink) => {
-    const da = sink.gradOf(0);
-    const db = sink.gradOf(1);
-    if (da) accumulateInto(da, dOut!);
-    if (db) accumulateInto(db, dOut!);
+    if (sink.needs(0)) accumulateInto(sink.add(0), dOut!);
+    if (sink.needs(1)) accumulateInto(sink.add(1), dOut!);
   });
   return out;
 }
@@ -47,10 +45,8 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   const out = a.ctx.empty(a.shape, 'float32', 'mul');
   run(a.ctx, 'mul_forward', a.numel, { out, a, b });
   record('mul', [a, b], [out], [a, b], ([dOut], sink, [savedA, savedB]) => {
-    const da = sink.gradOf(0);
-    const db = sink.gradOf(1);
-    if (da) run(a.ctx, 'mul_backward', a.numel, { out: da, a: dOut!, b: savedB });
-    if (db) run(a.ctx, 'mul_backward', a.numel, { out: db, a: dOut!, b: savedA });
+    if (sink.needs(0)) run(a.ctx, 'mul_backward', a.numel, { out: sink.add(0), a: dOut!, b: savedB });
+    if (sink.needs(1)) run(a.ctx, 'mul_backward', a.numel, { out: sink.add(1), a: dOut!, b: savedA });
   });
   return out;
 }
@@ -61,8 +57,7 @@ export function scale(x: Tensor, alpha: number): Tensor {
   const out = x.ctx.empty(x.shape, 'float32', 'scale');
   run(x.ctx, 'scale_forward', x.numel, { out, a: x }, alpha);
   record('scale', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (dx) accumulateInto(dx, dOut!, alpha);
+    if (sink.needs(0)) accumulateInto(sink.add(0), dOut!, alpha);
   });
   return out;
 }
@@ -74,8 +69,7 @@ function activation(x: Tensor, kind: Activation): Tensor {
   run(x.ctx, 'activation_forward', x.numel, { out, a: x }, 0, constants);
   // Backward needs only the output: tanh' = 1 - y², sigmoid' = y(1 - y), relu' = [y > 0].
   record(kind, [x], [out], [out], ([dOut], sink, [savedOut]) => {
-    const dx = sink.gradOf(0);
-    if (dx) run(x.ctx, 'activation_backward', x.numel, { out: dx, a: dOut!, b: savedOut }, 0, constants);
+    if (sink.needs(0)) run(x.ctx, 'activation_backward', x.numel, { out: sink.add(0), a: dOut!, b: savedOut }, 0, constants);
   });
   return out;
 }

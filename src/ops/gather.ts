@@ -67,8 +67,9 @@ export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Te
   const out = table.ctx.empty([...ids.shape, D], 'float32', 'gather');
   gatherInto(out, table, ids, N, D, V, { transposed });
   record('gather', [table, null], [out], [ids], ([dOut], sink, [sIds]) => {
-    const dTable = sink.target(0);
-    if (dTable) scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
+    if (!sink.needs(0)) return;
+    const dTable = sink.write(0);
+    scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
   });
   return out;
 }

@@ -39,8 +39,7 @@ export function narrow0(x: Tensor, start: number, length: number): Tensor {
   const block = { rows: 1, cols: length * rowSize, srcStride: 0, srcOffset: start * rowSize, dstStride: 0, dstOffset: 0 };
   copyBlockInto(out, x, block);
   record('narrow', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (dx) copyBlockInto(dx, dOut!, { ...block, srcOffset: 0, dstOffset: start * rowSize }, true);
+    if (sink.needs(0)) copyBlockInto(sink.add(0), dOut!, { ...block, srcOffset: 0, dstOffset: start * rowSize }, true);
   });
   return out;
 }
@@ -74,8 +73,7 @@ export function cat(tensors: readonly Tensor[], axis: number): Tensor {
   }
   record('cat', tensors, [out], [], ([dOut], sink) => {
     blocks.forEach((b, i) => {
-      const d = sink.gradOf(i);
-      if (d) copyBlockInto(d, dOut!, { ...b, srcStride: b.dstStride, srcOffset: b.dstOffset, dstStride: b.srcStride, dstOffset: 0 }, true);
+      if (sink.needs(i)) copyBlockInto(sink.add(i), dOut!, { ...b, srcStride: b.dstStride, srcOffset: b.dstOffset, dstStride: b.srcStride, dstOffset: 0 }, true);
     });
   });
   return out;
@@ -96,8 +94,8 @@ export function transpose01(x: Tensor): Tensor {
     out.cpuData = ids;
   }
   record('transpose01', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (!dx) return;
+    if (!sink.needs(0)) return;
+    const dx = sink.add(0);
     const backward = ctx.kernel({ file: FILE, source, entry: 'transpose01', constants: { ACCUMULATE: 1 } });
     ctx.dispatch(backward, grid(ctx, x.numel, backward), { src: dOut!, dst: dx }, { A: B, B: A, C });
   });

@@ -65,7 +65,7 @@ export function lstmSequence(args: SequenceArgs): SequenceResult {
       // dsIn now holds (dh0, dc0).
       const hPrev = previousStates(sOut, sState0, T, B, H, reverse); // reads h0: the first B·H of state0
       const dh = stepSlice(dsIn, 0, B, H);
-      const dc = sink.gradOf(CellInput.C0) ? stepSlice(dsIn, 1, B, H) : null;
+      const dc = sink.needs(CellInput.C0) ? stepSlice(dsIn, 1, B, H) : null;
       finishRecurrentBackward(sink, { dGatesX: dGates, dGatesH: dGates, hPrev, dh, dc, T, B, H, G: 4 });
       for (const x of [dGates, dsIn, dsOut, hPrev, dh, dc]) x?.dispose();
     });

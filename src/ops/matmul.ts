@@ -74,20 +74,20 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   record('matmul', [a, b, bias], [out], [a, b], ([dOut], sink, [sa, sb]) => {
     // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, with the stored layouts' transposes folded in. Each target is asked for
     // right before its write (A and B may be one tensor: the second then accumulates).
-    const dA = sink.target(0);
-    if (dA) {
-      const { grad, accumulate } = dA;
+    if (sink.needs(0)) {
+      const { grad, accumulate } = sink.write(0);
       if (transA) matmulInto(grad, sb, dOut!, K, M, N, { transA: transB, transB: true, accumulate }); // dAᵀ = op(B)·dCᵀ
       else matmulInto(grad, dOut!, sb, M, K, N, { transB: !transB, accumulate });
     }
-    const dB = sink.target(1);
-    if (dB) {
-      const { grad, accumulate } = dB;
+    if (sink.needs(1)) {
+      const { grad, accumulate } = sink.write(1);
       if (transB) matmulInto(grad, dOut!, sa, N, K, M, { transA: true, transB: transA, accumulate }); // dBᵀ = dCᵀ·op(A)
       else matmulInto(grad, sa, dOut!, K, N, M, { transA: !transA, accumulate });
     }
-    const dBias = sink.target(2);
-    if (dBias) sumRowsInto(dBias.grad, dOut!, M, N, dBias.accumulate);
+    if (sink.needs(2)) {
+      const dBias = sink.write(2);
+      sumRowsInto(dBias.grad, dOut!, M, N, dBias.accumulate);
+    }
   });
   return out;
 }

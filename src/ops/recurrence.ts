@@ -114,14 +114,20 @@ export function finishRecurrentBackward(
 ): void {
   const rows = g.T * g.B;
   const GH = g.G * g.H;
-  const dW = sink.target(CellInput.WHH);
-  if (dW) matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, H]
-  const dbIH = sink.target(CellInput.BIH);
-  if (dbIH) sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
-  const dbHH = sink.target(CellInput.BHH);
-  if (dbHH) sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  if (sink.needs(CellInput.WHH)) {
+    const dW = sink.write(CellInput.WHH);
+    matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, H]
+  }
+  if (sink.needs(CellInput.BIH)) {
+    const dbIH = sink.write(CellInput.BIH);
+    sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
+  }
+  if (sink.needs(CellInput.BHH)) {
+    const dbHH = sink.write(CellInput.BHH);
+    sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  }
   // Handed over after their last read here: they become those inputs' gradients unless some already exist.
-  sink.pass(CellInput.XProj, g.dGatesX);
-  sink.pass(CellInput.H0, g.dh);
-  if (g.dc) sink.pass(CellInput.C0, g.dc);
+  if (sink.needs(CellInput.XProj)) sink.pass(CellInput.XProj, g.dGatesX);
+  if (sink.needs(CellInput.H0)) sink.pass(CellInput.H0, g.dh);
+  if (g.dc && sink.needs(CellInput.C0)) sink.pass(CellInput.C0, g.dc);
 }

@@ -36,8 +36,8 @@ export function sum(x: Tensor, axis: number): Tensor {
   const out = x.ctx.empty(outShape, 'float32', 'sum');
   sumAxisInto(out, x, outer, R, inner, false);
   record('sum', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (!dx) return;
+    if (!sink.needs(0)) return;
+    const dx = sink.add(0);
     const ctx = x.ctx;
     const kernel = ctx.kernel({ file: FILE, source, entry: 'sum_axis_backward' });
     ctx.dispatch(kernel, grid(ctx, outer * R * inner, kernel), { dinp: dx, dout: dOut! }, { outer, R, inner });
