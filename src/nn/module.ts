@@ -98,9 +98,3 @@ export function initRng(seed?: number): () => number {
   return seed === undefined ? Math.random : makeRng(seed);
 }
 
-export function assertPositiveInt(value: unknown, name: string, owner: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}

@@ -11,7 +11,8 @@ import type { SequenceArgs, SequenceResult } from '../ops/recurrence.js';
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
-import { Module, uniformParameter, initRng, assertPositiveInt } from './module.js';
+import { Module, uniformParameter, initRng } from './module.js';
+import { positiveInteger } from '../core/validate.js';
 
 export type CellMode = 'rnn' | 'gru' | 'lstm';
 
@@ -54,9 +55,9 @@ export abstract class RNNBase extends Module {
   constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions) {
     super(ctx);
     const name = NAMES[mode];
-    this.inputSize = assertPositiveInt(opts.inputSize, 'inputSize', name);
-    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', name);
-    this.numLayers = assertPositiveInt(opts.numLayers ?? 1, 'numLayers', name);
+    this.inputSize = positiveInteger(opts.inputSize, 'inputSize', name);
+    this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', name);
+    this.numLayers = positiveInteger(opts.numLayers ?? 1, 'numLayers', name);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new RangeError(`${name}: nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
