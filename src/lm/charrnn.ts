@@ -8,6 +8,7 @@ import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { RNN, GRU, LSTM, type CellMode, type RNNBase } from '../nn/rnn.js';
 import { transpose01, narrow0 } from '../ops/layout.js';
+import { isCellMode } from '../ops/recurrence.js';
 import { sampleTokenInto } from '../ops/sample.js';
 import type { Vocab } from '../data/vocab.js';
 import { makeRng } from '../data/rng.js';
@@ -49,7 +50,7 @@ export class CharRNN extends Module {
     this.vocabSize = positiveInteger(opts.vocabSize, 'vocabSize', 'CharRNN');
     this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', 'CharRNN');
     this.numLayers = positiveInteger(opts.numLayers ?? 1, 'numLayers', 'CharRNN');
-    if (!['rnn', 'gru', 'lstm'].includes(opts.cell)) throw new RangeError(`CharRNN: cell must be 'rnn', 'gru' or 'lstm', got ${String(opts.cell)}`);
+    if (!isCellMode(opts.cell)) throw new RangeError(`CharRNN: cell must be 'rnn', 'gru' or 'lstm', got ${String(opts.cell)}`);
     this.cell = opts.cell;
     const seed = opts.seed;
     const layerOpts = { inputSize: this.vocabSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, seed };

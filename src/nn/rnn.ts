@@ -7,14 +7,14 @@ import { shapeString } from '../core/errors.js';
 import { matmul } from '../ops/matmul.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
 import { narrow0, cat, transpose01 } from '../ops/layout.js';
-import type { SequenceArgs, SequenceResult } from '../ops/recurrence.js';
+import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '../ops/recurrence.js';
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
 import { Module, uniformParameter, initRng } from './module.js';
 import { positiveInteger } from '../core/validate.js';
 
-export type CellMode = 'rnn' | 'gru' | 'lstm';
+export type { CellMode };
 
 export interface RNNOptions {
   inputSize: number;
@@ -30,8 +30,6 @@ export interface RNNOptions {
 export type GRUOptions = Omit<RNNOptions, 'nonlinearity'>;
 export type LSTMOptions = Omit<RNNOptions, 'nonlinearity'>;
 
-const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
-const NAMES: Record<CellMode, string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' };
 
 interface DirectionParams {
   wIH: Parameter; // [G*H, inputs]
@@ -54,7 +52,7 @@ export abstract class RNNBase extends Module {
 
   constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions) {
     super(ctx);
-    const name = NAMES[mode];
+    const name = CELLS[mode].name;
     this.inputSize = positiveInteger(opts.inputSize, 'inputSize', name);
     this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', name);
     this.numLayers = positiveInteger(opts.numLayers ?? 1, 'numLayers', name);
@@ -65,7 +63,7 @@ export abstract class RNNBase extends Module {
     this.bias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
-    this.gates = GATES[mode];
+    this.gates = CELLS[mode].gates;
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;
     const GH = this.gates * H;
@@ -91,7 +89,7 @@ export abstract class RNNBase extends Module {
   }
 
   private get name(): string {
-    return NAMES[this.mode];
+    return CELLS[this.mode].name;
   }
 
   /** Validates the input; returns T, B and whether it holds token ids (nothing is allocated yet). */

@@ -2,15 +2,15 @@
 import gruSource from '../../shaders/gru_cell.wgsl?raw';
 import { record, needsGrad } from '../core/autograd.js';
 import {
-  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
-  finishRecurrentBackward, stateGradPingPong, cellSource,
+  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepSlice, previousStates,
+  finishRecurrentBackward, stateGradBuffers, cellSource, forwardSteps, backwardSteps,
 } from './recurrence.js';
 
 const FILE = 'gru_cell.wgsl';
 const source = cellSource(gruSource);
 
 export function gruSequence(args: SequenceArgs): SequenceResult {
-  const { T, B, H } = checkSequenceArgs(args, 3, 'GRU');
+  const { T, B, H } = checkSequenceArgs(args, 'gru');
   const { xProj, wHH, bIH, bHH, reverse } = args;
   const ctx = xProj.ctx;
   const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
@@ -23,10 +23,7 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
   const forward = ctx.kernel({ file: FILE, source, entry: 'gru_step_forward', constants: { HAS_BIAS: hasBias ? 1 : 0, SAVE: save ? 1 : 0 } });
   const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   const unused = ctx.dummyBuffer();
-  for (const t of stepOrder(T, reverse)) {
-    ctx.dispatch(forward, groups, { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, h0, out: output, gates },
-      { T, B, H, t, t_prev: previousStep(t, T, reverse) });
-  }
+  forwardSteps(ctx, forward, groups, { T, B, H }, reverse, { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, h0, out: output, gates });
   const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
 
   record('GRU', [xProj, wHH, bIH, bHH, args.h0], [output, hN], [output, gates, h0, wHH], ([dOut, dHN], sink, [sOut, sGates, sH0, sW]) => {
@@ -34,16 +31,11 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
     const dGatesX = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-x');
     const dGatesH = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-h');
-    const dh = stateGradPingPong(ctx, dHN, B, H, 'gru-dh');
-    let dhIn = dh.first;
-    for (const t of stepOrder(T, !reverse)) {
-      const dhOut = dh.other(dhIn);
-      ctx.dispatch(backward, groups,
-        { w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dgates_x: dGatesX, dgates_h: dGatesH, hprev: hPrev, saved: sGates },
-        { T, B, H, t, t_prev: previousStep(t, T, reverse) });
-      dhIn = dhOut;
-    }
-    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dhIn, T, B, H, G: 3 });
+    const dh = stateGradBuffers(ctx, dHN, B, H, 'gru-dh');
+    const dh0 = backwardSteps(ctx, backward, groups, { T, B, H }, reverse, dh.first, dh.buffers, (dhIn, dhOut) => ({
+      w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dgates_x: dGatesX, dgates_h: dGatesH, hprev: hPrev, saved: sGates,
+    }));
+    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dh0, T, B, H, G: 3 });
     dh.dispose();
     for (const t of [dGatesX, dGatesH, hPrev]) t.dispose();
   });
