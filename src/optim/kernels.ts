@@ -41,22 +41,44 @@ export function paramWords(q: OptimParams): number[] {
   ];
 }
 
-/**
- * Encodes one optim.wgsl dispatch. Bindings by name: x (binding 1), grad (2), m (3), v (4), hyper (5),
- * norm (6), coef (7); the ones the entry point does not use are left out.
- */
-export function dispatchOptim(
-  ctx: Context,
-  entry: OptimEntry,
-  threads: number,
-  b: { x?: Binding; grad?: Binding; m?: Binding; v?: Binding; hyper?: Binding; norm?: Binding; coef?: Binding },
-  params: OptimParams,
-): void {
-  const kernel = ctx.kernel({ file: FILE, source, entry });
-  const bindings: Binding[] = [b.x ?? null, b.grad ?? null, b.m ?? null, b.v ?? null, b.hyper ?? null, b.norm ?? null, b.coef ?? null];
+/** optim.wgsl's storage bindings by name: x (binding 1), grad (2), m (3), v (4), hyper (5), norm (6), coef (7),
+ *  gradAvg (8); the ones an entry point does not use are left out. */
+export interface OptimBindings {
+  x?: Binding;
+  grad?: Binding;
+  m?: Binding;
+  v?: Binding;
+  hyper?: Binding;
+  norm?: Binding;
+  coef?: Binding;
+  gradAvg?: Binding;
+}
+
+function positional(b: OptimBindings): Binding[] {
+  const bindings: Binding[] = [b.x, b.grad, b.m, b.v, b.hyper, b.norm, b.coef, b.gradAvg].map((t) => t ?? null);
   while (bindings.length && bindings[bindings.length - 1] === null) bindings.pop();
+  return bindings;
+}
+
+/** Encodes one dispatch of an entry point that reads the shared `Params` struct. */
+export function dispatchOptim(ctx: Context, entry: OptimEntry, threads: number, b: OptimBindings, params: OptimParams): void {
+  const kernel = ctx.kernel({ file: FILE, source, entry });
   const groups = entry === 'clip_coefficient' ? [1] : grid(ctx, threads);
-  ctx.dispatch(kernel, groups, bindings, paramWords(params));
+  ctx.dispatch(kernel, groups, positional(b), paramWords(params));
+}
+
+/** The entry points with a uniform struct of their own (AdamWParams, RMSpropParams, ClipValueParams). */
+export type OwnParamsEntry =
+  | 'adamw_step'
+  | 'rmsprop_step'
+  | 'rmsprop_momentum_step'
+  | 'rmsprop_centered_step'
+  | 'rmsprop_centered_momentum_step'
+  | 'clip_grad_value';
+
+/** Encodes one elementwise dispatch (a thread per element) of such an entry point; `words` is its struct, in order. */
+export function dispatchOwnParams(ctx: Context, entry: OwnParamsEntry, threads: number, b: OptimBindings, words: readonly number[]): void {
+  ctx.dispatch(ctx.kernel({ file: FILE, source, entry }), grid(ctx, threads), positional(b), words);
 }
 
 /** A float32 gradient with the parameter's element count, or an error naming the parameter. */
