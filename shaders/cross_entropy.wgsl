@@ -26,34 +26,10 @@ override MEAN: bool = true;         // cross_entropy_reduce: divide by the rows 
 @group(0) @binding(8) var<storage, read> row_loss_in: array<f32>;     // [N]
 @group(0) @binding(9) var<storage, read_write> count: array<f32>;     // [1] the divisor of the reduction, saved for backward
 
-const WG: u32 = 256u;
 // A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
 var<private> NAN_BITS: u32 = 0x7fc00000u;
-var<workgroup> scratch: array<f32, WG>;
-
-fn workgroup_max(li: u32, v: f32) -> f32 {
-  scratch[li] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] = max(scratch[li], scratch[li + s]); }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn workgroup_sum(li: u32, v: f32) -> f32 {
-  scratch[li] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] += scratch[li + s]; }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
+const ROWWISE_WG: u32 = 64u;  // cross_entropy_forward_rowwise: rows per workgroup
+// WG, flat_index, workgroup_max and workgroup_sum come from common.wgsl (appended).
 
 // Saves row n's log-sum-exp l = m + log(sum_exp) and writes its loss. `spread` = Σ_c (m - x_c) >= 0, so the
 // smoothing term Σ_c (l - x_c) = C·(l - m) + spread adds positive numbers only (no cancellation for large logits).
@@ -102,9 +78,9 @@ fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgrou
 
 // The same with one thread per row and no barriers, for CPU-emulated adapters (SwiftShader), where a
 // 256-thread workgroup per row spends its time switching between threads at every barrier.
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWWISE_WG)
 fn cross_entropy_forward_rowwise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let n = gid.x + gid.y * groups.x * 64u;
+  let n = gid.x + gid.y * groups.x * ROWWISE_WG;
   if (n >= p.N) { return; }
   let base = n * p.C;
   var m = -3.4e38;
@@ -154,7 +130,7 @@ fn write_grad(idx: u32, n: u32, scale: f32) {
 // Backward of reduction 'mean' or 'sum': scale = dloss[0] / count[0].
 @compute @workgroup_size(WG)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let idx = gid.x + gid.y * groups.x * WG;
+  let idx = flat_index(gid, groups);
   if (idx >= p.N * p.C) { return; }
   write_grad(idx, idx / p.C, dloss[0] / count[0]);
 }
@@ -162,7 +138,7 @@ fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
 // Backward of reduction 'none': row n's scale is dloss[n].
 @compute @workgroup_size(WG)
 fn cross_entropy_backward_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let idx = gid.x + gid.y * groups.x * WG;
+  let idx = flat_index(gid, groups);
   if (idx >= p.N * p.C) { return; }
   let n = idx / p.C;
   write_grad(idx, n, dloss[n]);

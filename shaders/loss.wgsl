@@ -30,12 +30,7 @@ override TARGET_GRAD: u32 = 0u;         // backward: the same for dy
 @group(0) @binding(6) var<storage, read_write> dinput: array<f32>;   // [n] (a placeholder unless INPUT_GRAD)
 @group(0) @binding(7) var<storage, read_write> dtarget: array<f32>;  // [n] (a placeholder unless TARGET_GRAD)
 
-const WG: u32 = 256u;
-var<workgroup> scratch: array<f32, WG>;
-
-fn index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * WG;
-}
+// WG, flat_index and workgroup_sum come from common.wgsl (appended).
 
 fn pos_weight_at(i: u32) -> f32 {
   if (HAS_POS_WEIGHT) { return pos_weight[i % p.C]; }
@@ -90,7 +85,7 @@ fn target_grad_at(i: u32) -> f32 {
 // Reduction 'none': out[i] = loss_at(i).
 @compute @workgroup_size(WG)
 fn loss_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
+  let i = flat_index(gid, groups);
   if (i < p.n) { out[i] = loss_at(i); }
 }
 
@@ -99,20 +94,15 @@ fn loss_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 fn loss_forward_reduced(@builtin(local_invocation_index) li: u32) {
   var acc = 0.0;
   for (var i = li; i < p.n; i += WG) { acc += loss_at(i); }
-  scratch[li] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] += scratch[li + s]; }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(li, acc);
   if (li == 0u) {
-    if (MEAN) { out[0] = scratch[0] / f32(p.n); } else { out[0] = scratch[0]; }
+    if (MEAN) { out[0] = total / f32(p.n); } else { out[0] = total; }
   }
 }
 
 @compute @workgroup_size(WG)
 fn loss_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
+  let i = flat_index(gid, groups);
   if (i >= p.n) { return; }
   var scale: f32;
   if (REDUCED) {

@@ -20,32 +20,8 @@ override ACCUMULATE: bool = false;  // backward adds into dx (else: overwrites i
 @group(0) @binding(4) var<storage, read> dy: array<f32>;         // [R, C]
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;   // [R, C]
 
-const WG: u32 = 256u;
-var<workgroup> scratch: array<f32, WG>;
-
-fn workgroup_max(li: u32, v: f32) -> f32 {
-  scratch[li] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] = max(scratch[li], scratch[li + s]); }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn workgroup_sum(li: u32, v: f32) -> f32 {
-  scratch[li] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] += scratch[li + s]; }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
+const ROWWISE_WG: u32 = 64u;  // the _rowwise entry points: rows per workgroup
+// WG, workgroup_max and workgroup_sum come from common.wgsl (appended).
 
 fn row_index(wg: vec3u, groups: vec3u) -> u32 {
   return wg.x + wg.y * groups.x;
@@ -83,9 +59,9 @@ fn softmax_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) gr
   for (var c = li; c < p.C; c += WG) { write_output(base + c, m, s); }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWWISE_WG)
 fn softmax_forward_rowwise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let r = gid.x + gid.y * groups.x * 64u;
+  let r = gid.x + gid.y * groups.x * ROWWISE_WG;
   if (r >= p.R) { return; }
   let base = r * p.C;
   var m = -3.4e38;
@@ -107,9 +83,9 @@ fn softmax_backward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) g
   for (var c = li; c < p.C; c += WG) { write_grad(base + c, s); }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWWISE_WG)
 fn softmax_backward_rowwise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let r = gid.x + gid.y * groups.x * 64u;
+  let r = gid.x + gid.y * groups.x * ROWWISE_WG;
   if (r >= p.R) { return; }
   let base = r * p.C;
   var s = 0.0;

@@ -1,8 +1,8 @@
 // webrnn.nn.utils: gradient clipping (torch.nn.utils.clip_grad_norm_ and clip_grad_value_), entirely on the GPU.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { globalNorm } from '../ops/reduce.js';
-import { f32bits } from '../core/context.js';
-import { dispatchOptim, dispatchOwnParams } from '../optim/kernels.js';
+import { dispatchOptim } from '../optim/kernels.js';
+import { nonNegativeNumber, positiveNumber } from '../core/validate.js';
 
 /**
  * Scales the gradients of `params` in place so that their total L2 norm is at most `maxNorm`
@@ -11,9 +11,7 @@ import { dispatchOptim, dispatchOwnParams } from '../optim/kernels.js';
  * Returns the total norm before clipping as a scalar tensor (shape []), which the caller may read or dispose.
  */
 export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tensor {
-  if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0) {
-    throw new RangeError(`clipGradNorm: maxNorm must be a finite positive number, got ${String(maxNorm)}`);
-  }
+  positiveNumber(maxNorm, 'maxNorm', 'clipGradNorm');
   if (params == null || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
     throw new TypeError('clipGradNorm: params must be an iterable of Parameters (e.g. model.parameters())');
   }
@@ -31,7 +29,7 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tens
   if (grads.length === 0) return ctx.zeros([], 'float32', 'grad-norm');
   const norm = globalNorm(ctx, grads);
   const coef = ctx.empty([1], 'float32', 'clip-coef');
-  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { maxNorm });
+  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { max_norm: maxNorm });
   for (const g of grads) dispatchOptim(ctx, 'scale_by_coefficient', g.numel, { x: g, coef }, { n: g.numel });
   coef.dispose();
   const scalar = norm.view([]);
@@ -44,9 +42,7 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tens
  * one dispatch per gradient, nothing read back. Parameters without a gradient are skipped.
  */
 export function clipGradValue(params: Iterable<Parameter>, clipValue: number): void {
-  if (typeof clipValue !== 'number' || !Number.isFinite(clipValue) || clipValue < 0) {
-    throw new RangeError(`clipGradValue: clipValue must be a finite number >= 0, got ${String(clipValue)}`);
-  }
+  nonNegativeNumber(clipValue, 'clipValue', 'clipGradValue');
   if (params == null || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
     throw new TypeError('clipGradValue: params must be an iterable of Parameters (e.g. model.parameters())');
   }
@@ -59,5 +55,5 @@ export function clipGradValue(params: Iterable<Parameter>, clipValue: number): v
     if (g.ctx !== list[0].ctx) throw new Error(`clipGradValue: parameter ${i} belongs to another context than parameter 0`);
     if (!grads.includes(g)) grads.push(g);
   });
-  for (const g of grads) dispatchOwnParams(g.ctx, 'clip_grad_value', g.numel, { x: g }, [g.numel, f32bits(clipValue)]);
+  for (const g of grads) dispatchOptim(g.ctx, 'clip_grad_value', g.numel, { x: g }, { n: g.numel, clip_value: clipValue });
 }

@@ -1,15 +1,17 @@
 // Fused softmax + cross-entropy (shaders/cross_entropy.wgsl) with PyTorch's reduction, ignoreIndex and
 // labelSmoothing, and its gradient: one dispatch forward for 'none' (two for 'mean' / 'sum': the rows, then one
 // workgroup summing them) and one backward.
-import source from '../../shaders/cross_entropy.wgsl?raw';
-import { f32bits } from '../core/context.js';
+import crossEntropySource from '../../shaders/cross_entropy.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid, rowGrid } from './grid.js';
 import { checkReduction, type Reduction } from './loss_options.js';
 
 const FILE = 'cross_entropy.wgsl';
+const source = withSnippets(crossEntropySource, common);
 
 export interface CrossEntropyOptions {
   /** 'mean' (default: over the rows whose target is not ignoreIndex), 'sum', or 'none' (a loss per row, [N]). */
@@ -53,23 +55,20 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
     }
   }
   const ctx = logits.ctx;
-  const params = [N, C, ignoreIndex, f32bits(smoothing)];
+  const params = { N, C, ignore_index: ignoreIndex, label_smoothing: smoothing };
   const kernel = (entry: string, constants?: Record<string, number>) => ctx.kernel({ file: FILE, source, entry, constants });
 
   const rowLoss = ctx.empty([N], 'float32', 'ce-row-loss');
   const lse = ctx.empty([N], 'float32', 'ce-lse');
   const rowwise = opts.variant ? opts.variant === 'rowwise' : ctx.softwareAdapter;
-  if (rowwise) {
-    ctx.dispatch(kernel('cross_entropy_forward_rowwise'), grid(ctx, N, 64), [logits, targets, rowLoss, lse], params);
-  } else {
-    ctx.dispatch(kernel('cross_entropy_forward'), rowGrid(ctx, N), [logits, targets, rowLoss, lse], params);
-  }
+  const forward = kernel(rowwise ? 'cross_entropy_forward_rowwise' : 'cross_entropy_forward');
+  ctx.dispatch(forward, rowwise ? grid(ctx, N, forward) : rowGrid(ctx, N), { logits, targets, row_loss: rowLoss, lse }, params);
   if (reduction === 'none') {
     record('crossEntropy', [logits, null], [rowLoss], [logits, targets, lse], ([dLoss], sink, [sLogits, sTargets, sLse]) => {
-      const dLogits = sink.target(0);
-      if (!dLogits) return;
+      if (!sink.needs(0)) return;
+      const dLogits = sink.write(0);
       const backward = kernel('cross_entropy_backward_rows', { ACCUMULATE: dLogits.accumulate ? 1 : 0 });
-      ctx.dispatch(backward, grid(ctx, N * C), [sLogits, sTargets, null, sLse, null, dLogits.grad, dLoss!], params);
+      ctx.dispatch(backward, grid(ctx, N * C, backward), { logits: sLogits, targets: sTargets, lse: sLse, dlogits: dLogits.grad, dloss: dLoss! }, params);
     });
     lse.dispose();
     return rowLoss;
@@ -77,14 +76,14 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
 
   const loss = ctx.empty([], 'float32', 'ce-loss');
   const count = ctx.empty([1], 'float32', 'ce-count');
-  ctx.dispatch(kernel('cross_entropy_reduce', { MEAN: reduction === 'mean' ? 1 : 0 }), [1],
-    [null, targets, null, null, loss, null, null, rowLoss, count], params);
+  ctx.dispatch(kernel('cross_entropy_reduce', { MEAN: reduction === 'mean' ? 1 : 0 }), [1], { targets, loss, row_loss_in: rowLoss, count }, params);
   rowLoss.dispose();
   record('crossEntropy', [logits, null], [loss], [logits, targets, lse, count], ([dLoss], sink, [sLogits, sTargets, sLse, sCount]) => {
-    const dLogits = sink.target(0);
-    if (!dLogits) return;
+    if (!sink.needs(0)) return;
+    const dLogits = sink.write(0);
     const backward = kernel('cross_entropy_backward', { ACCUMULATE: dLogits.accumulate ? 1 : 0 });
-    ctx.dispatch(backward, grid(ctx, N * C), [sLogits, sTargets, null, sLse, null, dLogits.grad, dLoss!, null, sCount], params);
+    const bindings = { logits: sLogits, targets: sTargets, lse: sLse, dlogits: dLogits.grad, dloss: dLoss!, count: sCount };
+    ctx.dispatch(backward, grid(ctx, N * C, backward), bindings, params);
   });
   lse.dispose();
   count.dispose();

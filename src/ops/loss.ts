@@ -1,13 +1,16 @@
 // Elementwise losses (shaders/loss.wgsl): mseLoss, l1Loss and binaryCrossEntropyWithLogits, one dispatch forward
 // and one backward each, with gradients for the input and (when it requires one) the target.
-import source from '../../shaders/loss.wgsl?raw';
+import lossSource from '../../shaders/loss.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { needsGrad, record, type GradTarget } from '../core/autograd.js';
-import { sameShape, shapeString } from '../core/errors.js';
+import { sameShape, shapeString } from '../core/shape.js';
 import { grid } from './grid.js';
 import { checkReduction, type Reduction } from './loss_options.js';
 
 const FILE = 'loss.wgsl';
+const source = withSnippets(lossSource, common);
 const KIND = { mse: 0, l1: 1, bce: 2 } as const;
 type Kind = keyof typeof KIND;
 
@@ -34,38 +37,44 @@ function elementwiseLoss(kind: Kind, what: string, input: Tensor, target: Tensor
   const ctx = input.ctx;
   const n = input.numel;
   const C = input.shape.length ? input.shape[input.shape.length - 1] : 1;
-  const params = [n, C];
+  const params = { n, C };
   const base = { KIND: KIND[kind], HAS_POS_WEIGHT: posWeight ? 1 : 0, MEAN: reduction === 'mean' ? 1 : 0 };
   const kernel = (entry: string, constants: Record<string, number>) => ctx.kernel({ file: FILE, source, entry, constants });
-  // Without posWeight the kernel never reads it: the input (already bound read-only) stands in.
-  const pw = posWeight ?? input;
 
   const out = reduction === 'none' ? ctx.empty(input.shape, 'float32', what) : ctx.empty([], 'float32', what);
+  // Without posWeight the kernel never reads it: the input (already bound read-only) stands in.
+  const forwardBindings = { inputs: input, targets: target, pos_weight: posWeight ?? input, out };
   if (reduction === 'none') {
-    ctx.dispatch(kernel('loss_forward', base), grid(ctx, n), [input, target, pw, out], params);
+    const forward = kernel('loss_forward', base);
+    ctx.dispatch(forward, grid(ctx, n, forward), forwardBindings, params);
   } else {
-    ctx.dispatch(kernel('loss_forward_reduced', base), [1], [input, target, pw, out], params);
+    ctx.dispatch(kernel('loss_forward_reduced', base), [1], forwardBindings, params);
   }
   const saved = posWeight ? [input, target, posWeight] : [input, target];
   record(what, [input, target], [out], saved, ([dOut], sink, [sInput, sTarget, sPosWeight]) => {
     const encode = (dInput: GradTarget | null, dTarget: GradTarget | null) => {
       const mode = (t: GradTarget | null) => (t ? (t.accumulate ? 2 : 1) : 0);
       const constants = { ...base, REDUCED: reduction === 'none' ? 0 : 1, INPUT_GRAD: mode(dInput), TARGET_GRAD: mode(dTarget) };
+      const backward = kernel('loss_backward', constants);
       const unused = ctx.dummyBuffer(); // for the one gradient not asked for (never written)
-      const bindings = [sInput, sTarget, sPosWeight ?? sInput, null, dOut!, dInput?.grad ?? unused, dTarget?.grad ?? unused];
-      ctx.dispatch(kernel('loss_backward', constants), grid(ctx, n), bindings, params);
+      const bindings = {
+        inputs: sInput, targets: sTarget, pos_weight: sPosWeight ?? sInput, dloss: dOut!,
+        dinput: dInput?.grad ?? unused, dtarget: dTarget?.grad ?? unused,
+      };
+      ctx.dispatch(backward, grid(ctx, n, backward), bindings, params);
     };
+    const needInput = sink.needs(0);
+    const needTarget = sink.needs(1);
     if (input === target) {
       // One gradient buffer for both: two dispatches (a buffer cannot be bound writable twice in one).
-      const dInput = sink.target(0);
-      if (dInput) encode(dInput, null);
-      const dTarget = sink.target(1);
-      if (dTarget) encode(null, dTarget);
+      if (needInput) encode(sink.write(0), null);
+      if (needTarget) encode(null, sink.write(1));
       return;
     }
-    const dInput = sink.target(0);
-    const dTarget = sink.target(1);
-    if (dInput || dTarget) encode(dInput, dTarget);
+    if (!needInput && !needTarget) return;
+    const dInput = needInput ? sink.write(0) : null;
+    const dTarget = needTarget ? sink.write(1) : null;
+    encode(dInput, dTarget);
   });
   return out;
 }

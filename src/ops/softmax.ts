@@ -1,11 +1,14 @@
 // Softmax and log-softmax over the last axis (shaders/softmax.wgsl), one dispatch forward and one backward.
-import source from '../../shaders/softmax.wgsl?raw';
+import softmaxSource from '../../shaders/softmax.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid, rowGrid } from './grid.js';
 
 const FILE = 'softmax.wgsl';
+const source = withSnippets(softmaxSource, common);
 
 export interface SoftmaxOptions {
   /** A workgroup per row (GPUs) or a thread per row (the default on CPU-emulated adapters). */
@@ -22,17 +25,19 @@ function rowSoftmax(x: Tensor, log: boolean, opts: SoftmaxOptions): Tensor {
   const ctx = x.ctx;
   const C = x.shape[x.shape.length - 1];
   const R = C === 0 ? 0 : x.numel / C;
-  const params = [R, C];
+  const params = { R, C };
   const rowwise = opts.variant ? opts.variant === 'rowwise' : ctx.softwareAdapter;
   const suffix = rowwise ? '_rowwise' : '';
-  const groups = rowwise ? grid(ctx, R, 64) : rowGrid(ctx, R);
+  const LOG = log ? 1 : 0;
+  const forward = ctx.kernel({ file: FILE, source, entry: `softmax_forward${suffix}`, constants: { LOG } });
+  const groups = rowwise ? grid(ctx, R, forward) : rowGrid(ctx, R);
   const y = ctx.empty(x.shape, 'float32', what);
-  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: `softmax_forward${suffix}`, constants: { LOG: log ? 1 : 0 } }), groups, [x, y], params);
+  ctx.dispatch(forward, groups, { x, y }, params);
   record(what, [x], [y], [y], ([dy], sink, [ySaved]) => {
-    const dx = sink.target(0);
-    if (!dx) return;
-    const constants = { LOG: log ? 1 : 0, ACCUMULATE: dx.accumulate ? 1 : 0 };
-    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: `softmax_backward${suffix}`, constants }), groups, [null, null, ySaved, dy!, dx.grad], params);
+    if (!sink.needs(0)) return;
+    const dx = sink.write(0);
+    const backward = ctx.kernel({ file: FILE, source, entry: `softmax_backward${suffix}`, constants: { LOG, ACCUMULATE: dx.accumulate ? 1 : 0 } });
+    ctx.dispatch(backward, groups, { y_saved: ySaved, dy: dy!, dx: dx.grad }, params);
   });
   return y;
 }

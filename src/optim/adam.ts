@@ -1,7 +1,8 @@
 // torch.optim.Adam (amsgrad and maximize off), with optional L2 weight decay added to the gradient.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { dispatchOptim } from './kernels.js';
-import { Optimizer, checkBetas, checkNonNegative, type ActiveParam } from './optimizer.js';
+import { Optimizer, checkBetas, type ActiveParam } from './optimizer.js';
+import { nonNegativeNumber } from '../core/validate.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -33,8 +34,8 @@ export class Adam extends Optimizer {
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3, 'Adam');
     this.betas = checkBetas(options.betas ?? [0.9, 0.999], 'Adam');
-    this.eps = checkNonNegative(options.eps ?? 1e-8, 'eps', 'Adam');
-    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'weightDecay', 'Adam');
+    this.eps = nonNegativeNumber(options.eps ?? 1e-8, 'eps', 'Adam');
+    this.weightDecay = nonNegativeNumber(options.weightDecay ?? 0, 'weightDecay', 'Adam');
   }
 
   /** The state of a parameter (null before its first step). */
@@ -66,11 +67,11 @@ export class Adam extends Optimizer {
       dispatchOptim(ctx, 'adam_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
         n: param.numel,
         slot: index,
-        beta1Weight: 1 - beta1,
+        beta1_weight: 1 - beta1,
         beta2,
-        oneMinusBeta2: 1 - beta2,
+        one_minus_beta2: 1 - beta2,
         eps: this.eps,
-        weightDecay: this.weightDecay,
+        weight_decay: this.weightDecay,
       });
     });
     hyper.dispose(); // its buffer is reused only after the submit that ends step()

@@ -1,9 +1,9 @@
 // torch.optim.AdamW (amsgrad and maximize off): Adam with decoupled weight decay, p ← p·(1 - lr·weightDecay).
-import { f32bits } from '../core/context.js';
 import type { Parameter, Tensor } from '../core/tensor.js';
+import { nonNegativeNumber } from '../core/validate.js';
 import type { AdamState } from './adam.js';
-import { dispatchOwnParams } from './kernels.js';
-import { Optimizer, checkBetas, checkNonNegative, type ActiveParam } from './optimizer.js';
+import { dispatchOptim } from './kernels.js';
+import { Optimizer, checkBetas, type ActiveParam } from './optimizer.js';
 
 export interface AdamWOptions {
   /** Learning rate (default 1e-3). */
@@ -25,8 +25,8 @@ export class AdamW extends Optimizer {
   constructor(params: Iterable<Parameter>, options: AdamWOptions = {}) {
     super(params, options.lr ?? 1e-3, 'AdamW');
     this.betas = checkBetas(options.betas ?? [0.9, 0.999], 'AdamW');
-    this.eps = checkNonNegative(options.eps ?? 1e-8, 'eps', 'AdamW');
-    this.weightDecay = checkNonNegative(options.weightDecay ?? 1e-2, 'weightDecay', 'AdamW');
+    this.eps = nonNegativeNumber(options.eps ?? 1e-8, 'eps', 'AdamW');
+    this.weightDecay = nonNegativeNumber(options.weightDecay ?? 1e-2, 'weightDecay', 'AdamW');
   }
 
   /** The state of a parameter (null before its first step). */
@@ -54,8 +54,15 @@ export class AdamW extends Optimizer {
     });
     const hyper = ctx.tensor(table, [table.length]);
     active.forEach(({ param, grad, index }, k) => {
-      const words = [param.numel, index, f32bits(beta1), f32bits(1 - beta1), f32bits(beta2), f32bits(1 - beta2), f32bits(this.eps)];
-      dispatchOwnParams(ctx, 'adamw_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, words);
+      dispatchOptim(ctx, 'adamw_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
+        n: param.numel,
+        slot: index,
+        beta1,
+        one_minus_beta1: 1 - beta1,
+        beta2,
+        one_minus_beta2: 1 - beta2,
+        eps: this.eps,
+      });
     });
     hyper.dispose(); // its buffer is reused only after the submit that ends step()
   }

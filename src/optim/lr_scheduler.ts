@@ -1,6 +1,7 @@
 // torch.optim.lr_scheduler: StepLR and CosineAnnealingLR, in PyTorch's recursive (chainable) form, computed in
 // float64 on the CPU as PyTorch does in Python. They only set opt.lr: the optimizers pass it to the GPU through
 // their small per-step `hyper` buffer, so a schedule changes no pipeline and reads nothing back.
+import { nonNegativeNumber, positiveInteger } from '../core/validate.js';
 import { Optimizer } from './optimizer.js';
 
 /** PyTorch's param_group['initial_lr']: set by the first scheduler attached to an optimizer, kept by the next. */
@@ -46,20 +47,6 @@ export abstract class LRScheduler {
   }
 }
 
-function positiveInteger(value: unknown, name: string, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${what}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function finiteNonNegative(value: unknown, name: string, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${what}: ${name} must be a finite number >= 0, got ${String(value)}`);
-  }
-  return value;
-}
-
 export interface StepLROptions {
   /** Epochs between decays. */
   stepSize: number;
@@ -75,7 +62,7 @@ export class StepLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: StepLROptions) {
     super(optimizer, 'StepLR');
     this.stepSize = positiveInteger(options?.stepSize, 'stepSize', 'StepLR');
-    this.gamma = finiteNonNegative(options.gamma ?? 0.1, 'gamma', 'StepLR');
+    this.gamma = nonNegativeNumber(options.gamma ?? 0.1, 'gamma', 'StepLR');
     this.initialStep();
   }
 
@@ -104,7 +91,7 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
     super(optimizer, 'CosineAnnealingLR');
     this.tMax = positiveInteger(options?.tMax, 'tMax', 'CosineAnnealingLR');
-    this.etaMin = finiteNonNegative(options.etaMin ?? 0, 'etaMin', 'CosineAnnealingLR');
+    this.etaMin = nonNegativeNumber(options.etaMin ?? 0, 'etaMin', 'CosineAnnealingLR');
     this.initialStep();
   }
 

@@ -2,6 +2,7 @@
 import type { Context } from '../core/context.js';
 import { Tensor, type Parameter } from '../core/tensor.js';
 import { checkGrad } from './kernels.js';
+import { nonNegativeNumber } from '../core/validate.js';
 
 /** A parameter that has a gradient this step, with its index in `params` (its slot in per-step tables). */
 export interface ActiveParam {
@@ -10,33 +11,17 @@ export interface ActiveParam {
   index: number;
 }
 
-/** Throws a RangeError naming `lr` unless it is a finite number >= 0 (PyTorch allows lr 0). */
-export function checkLr(lr: unknown, what: string): number {
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-    throw new RangeError(`${what}: lr must be a finite number >= 0, got ${String(lr)}`);
-  }
-  return lr;
-}
-
 /** Adam's and AdamW's betas: a pair, each in [0, 1), or a RangeError naming the bad one. */
-export function checkBetas(betas: unknown, what: string): readonly [number, number] {
+export function checkBetas(betas: unknown, owner: string): readonly [number, number] {
   if (!Array.isArray(betas) || betas.length !== 2) {
-    throw new RangeError(`${what}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+    throw new RangeError(`${owner}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
   }
   betas.forEach((b, i) => {
     if (typeof b !== 'number' || !(b >= 0 && b < 1)) {
-      throw new RangeError(`${what}: betas[${i}] must be in [0, 1), got ${String(b)}`);
+      throw new RangeError(`${owner}: betas[${i}] must be in [0, 1), got ${String(b)}`);
     }
   });
   return Object.freeze([betas[0], betas[1]]) as readonly [number, number];
-}
-
-/** Throws a RangeError naming `name` unless value is a finite number >= 0. */
-export function checkNonNegative(value: unknown, name: string, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${what}: ${name} must be a finite number >= 0, got ${String(value)}`);
-  }
-  return value;
 }
 
 export abstract class Optimizer {
@@ -71,21 +56,16 @@ export abstract class Optimizer {
     });
     this.params = list;
     this.ctx = list[0].ctx;
-    this._lr = checkLr(lr, name);
+    this._lr = nonNegativeNumber(lr, 'lr', name);
   }
 
-  /** The learning rate used by the next step(). */
+  /** The learning rate used by the next step(); set it for schedules (0 allowed, as in PyTorch: lr >= 0). */
   get lr(): number {
     return this._lr;
   }
 
   set lr(value: number) {
-    this._lr = checkLr(value, this.name);
-  }
-
-  /** Changes the learning rate (for schedules); takes effect at the next step(). */
-  setLr(lr: number): void {
-    this.lr = lr;
+    this._lr = nonNegativeNumber(value, 'lr', this.name);
   }
 
   /**
@@ -124,7 +104,7 @@ export abstract class Optimizer {
   /** Encodes the updates of the parameters that have gradients. */
   protected abstract update(active: readonly ActiveParam[]): void;
 
-  /** lr as a GPU tensor [1] (the `hyper` of optimizers whose only per-step value is lr). */
+  /** lr as a GPU tensor [1]: the `hyper` of the optimizers whose only per-step value is lr (SGD, RMSprop). */
   protected lrBuffer(): Tensor {
     if (!this.lrTensor || this.lrTensorValue !== this.lr) {
       this.lrTensor?.dispose();

@@ -1,8 +1,9 @@
 // torch.optim.RMSprop: square-average scaling, optionally centered, with momentum and L2 weight decay.
-import { f32bits } from '../core/context.js';
 import type { Parameter, Tensor } from '../core/tensor.js';
-import { dispatchOwnParams } from './kernels.js';
-import { Optimizer, checkNonNegative, type ActiveParam } from './optimizer.js';
+import type { Bindings } from '../core/bindings.js';
+import { nonNegativeNumber } from '../core/validate.js';
+import { dispatchOptim } from './kernels.js';
+import { Optimizer, type ActiveParam } from './optimizer.js';
 
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2, as PyTorch). */
@@ -41,10 +42,10 @@ export class RMSprop extends Optimizer {
 
   constructor(params: Iterable<Parameter>, options: RMSpropOptions = {}) {
     super(params, options.lr ?? 1e-2, 'RMSprop');
-    this.alpha = checkNonNegative(options.alpha ?? 0.99, 'alpha', 'RMSprop');
-    this.eps = checkNonNegative(options.eps ?? 1e-8, 'eps', 'RMSprop');
-    this.momentum = checkNonNegative(options.momentum ?? 0, 'momentum', 'RMSprop');
-    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'weightDecay', 'RMSprop');
+    this.alpha = nonNegativeNumber(options.alpha ?? 0.99, 'alpha', 'RMSprop');
+    this.eps = nonNegativeNumber(options.eps ?? 1e-8, 'eps', 'RMSprop');
+    this.momentum = nonNegativeNumber(options.momentum ?? 0, 'momentum', 'RMSprop');
+    this.weightDecay = nonNegativeNumber(options.weightDecay ?? 0, 'weightDecay', 'RMSprop');
     const centered = options.centered ?? false;
     if (typeof centered !== 'boolean') throw new TypeError(`RMSprop: centered must be a boolean, got ${String(centered)}`);
     this.centered = centered;
@@ -61,7 +62,7 @@ export class RMSprop extends Optimizer {
     const entry = this.centered
       ? this.momentum > 0 ? 'rmsprop_centered_momentum_step' : 'rmsprop_centered_step'
       : this.momentum > 0 ? 'rmsprop_momentum_step' : 'rmsprop_step';
-    const words = [0, f32bits(this.alpha), f32bits(1 - this.alpha), f32bits(this.eps), f32bits(this.weightDecay), f32bits(this.momentum)];
+    const fields = { alpha: this.alpha, one_minus_alpha: 1 - this.alpha, eps: this.eps, weight_decay: this.weightDecay, momentum: this.momentum };
     for (const { param, grad } of active) {
       let state = this.states.get(param);
       if (!state) {
@@ -74,9 +75,15 @@ export class RMSprop extends Optimizer {
         this.states.set(param, state);
       }
       state.step++;
-      words[0] = param.numel;
-      const bindings = { x: param, grad, v: state.squareAvg, hyper, m: state.momentumBuffer ?? undefined, gradAvg: state.gradAvg ?? undefined };
-      dispatchOwnParams(ctx, entry, param.numel, bindings, words);
+      const bindings: Bindings = {
+        x: param,
+        grad,
+        v: state.squareAvg,
+        hyper,
+        ...(state.momentumBuffer ? { m: state.momentumBuffer } : {}),
+        ...(state.gradAvg ? { grad_avg: state.gradAvg } : {}),
+      };
+      dispatchOptim(ctx, entry, param.numel, bindings, { n: param.numel, ...fields });
     }
   }
 
