@@ -12,6 +12,8 @@ const FILE = 'gather.wgsl';
 export interface GatherOptions {
   /** The table is stored [D, V] (PyTorch's W_ih [4H, vocab]): gather columns instead of rows. */
   transposed?: boolean;
+  /** A table row that gets no gradient (nn.Embedding's paddingIdx, in [0, V)); null: none. */
+  paddingIdx?: number | null;
 }
 
 /** Checks ids that came from the CPU against the table size, naming the first bad one. */
@@ -35,7 +37,7 @@ export function gatherInto(out: Tensor, table: Tensor, ids: Tensor, N: number, D
 /** dtable (+)= scatter of dout[N, D] rows by ids, no tape. Deterministic: 4 small dispatches + 1 over the table.
  *  accumulate false (default true) overwrites every element of dtable, so it needs no zero fill first. */
 export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: number, D: number, V: number,
-  opts: { transposed?: boolean; accumulate?: boolean } = {}): void {
+  opts: { transposed?: boolean; accumulate?: boolean; paddingIdx?: number | null } = {}): void {
   const ctx: Context = dtable.ctx;
   const params = [N, D, V];
   const counts = ctx.zeros([V], 'float32', 'gather-counts');  // zero bits are u32 zeros
@@ -46,7 +48,10 @@ export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: num
   ctx.dispatch(k('gather_count'), [Math.ceil(N / 256)], [null, ids, null, null, null, counts, rank], params);
   ctx.dispatch(k('gather_offsets'), [1], [null, null, null, null, null, null, null, offsets, null, counts], params);
   ctx.dispatch(k('gather_order'), [Math.ceil(N / 256)], [null, ids, null, null, null, null, rank, offsets, order], params);
-  ctx.dispatch(k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0 }), grid(ctx, V * D),
+  const backward = k('gather_backward', {
+    TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0, PADDING_IDX: opts.paddingIdx ?? -1,
+  });
+  ctx.dispatch(backward, grid(ctx, V * D),
     [null, null, null, dtable, dout, null, null, offsets, order], params);
   for (const t of [counts, rank, offsets, order]) t.dispose();
 }
@@ -56,14 +61,18 @@ export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Te
   if (table.shape.length !== 2 || table.dtype !== 'float32') throw new RangeError(`gather: table must be float32 2-D, got ${shapeString(table.shape)}`);
   if (ids.dtype !== 'int32') throw new TypeError(`gather: ids must be int32, got ${ids.dtype}`);
   const transposed = opts.transposed ?? false;
+  const paddingIdx = opts.paddingIdx ?? null;
   const [V, D] = transposed ? [table.shape[1], table.shape[0]] : [table.shape[0], table.shape[1]];
+  if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= 0 && paddingIdx < V)) {
+    throw new RangeError(`gather: paddingIdx ${paddingIdx} is outside the table's rows [0, ${V})`);
+  }
   assertIdsInRange(ids, V, 'gather');
   const N = ids.numel;
   const out = table.ctx.empty([...ids.shape, D], 'float32', 'gather');
   gatherInto(out, table, ids, N, D, V, { transposed });
   record('gather', [table, null], [out], [ids], ([dOut], sink, [sIds]) => {
     const dTable = sink.target(0);
-    if (dTable) scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
+    if (dTable) scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate, paddingIdx });
   });
   return out;
 }
