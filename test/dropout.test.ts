@@ -128,7 +128,7 @@ describe('F.dropout on the GPU', () => {
     const x = ctx.tensor([1, 2, 3], [3]);
     const g = new wr.nn.Generator(3);
     const live = ctx.liveTensors;
-    expect(() => F.dropout(x, { p: -0.1, generator: g })).toThrow(/dropout: dropout probability must be a number in \[0, 1\], got -0.1/);
+    expect(() => F.dropout(x, { p: -0.1, generator: g })).toThrow(/dropout: p must be a number in \[0, 1\], got -0.1/);
     expect(() => F.dropout(x, { p: 1.5, generator: g })).toThrow(/got 1.5/);
     expect(() => F.dropout(x, { p: NaN, generator: g })).toThrow(/got NaN/);
     expect(() => F.dropout(ctx.tensor(Int32Array.from([1]), [1]), { generator: g })).toThrow(/expected a float32 tensor, got int32/);
@@ -165,7 +165,7 @@ describe('nn.Dropout', () => {
     const data = randomArray(16, 2);
     expect(Array.from(await drop.forward(ctx.tensor(data, [16])).read())).toEqual(Array.from(cpuDropout(data, 0.5, { seed: 5, offset: 0 })));
     expect(Array.from(await new wr.nn.Dropout(ctx, { p: 1 }).forward(ctx.tensor(data, [16])).read())).toEqual(Array.from(data, (v) => v * 0));
-    expect(() => new wr.nn.Dropout(ctx, { p: 1.01 })).toThrow(/Dropout: dropout probability must be a number in \[0, 1\], got 1.01/);
+    expect(() => new wr.nn.Dropout(ctx, { p: 1.01 })).toThrow(/Dropout: p must be a number in \[0, 1\], got 1.01/);
     expect(() => new wr.nn.Dropout(ctx, { p: -1 })).toThrow(/got -1/);
     expect(() => new wr.nn.Dropout(ctx, { seed: 1, generator: new wr.nn.Generator() })).toThrow(/seed or generator, not both/);
     expect(() => new wr.nn.Dropout(ctx, { seed: -2 })).toThrow(/seed must be an integer/);

@@ -22,7 +22,7 @@ export class Dropout extends Module {
 
   constructor(ctx: Context, opts: DropoutOptions = {}) {
     super(ctx);
-    this.p = assertDropoutP(opts.p ?? 0.5, 'Dropout');
+    this.p = assertDropoutP(opts.p ?? 0.5, 'p', 'Dropout');
     if (opts.seed !== undefined && opts.generator !== undefined) throw new TypeError('Dropout: give seed or generator, not both');
     if (opts.generator !== undefined && !(opts.generator instanceof Generator)) throw new TypeError('Dropout: generator must be a wr.nn.Generator');
     this.generator = opts.generator ?? (opts.seed !== undefined ? new Generator(opts.seed) : null);

@@ -69,7 +69,7 @@ export abstract class RNNBase extends Module {
     this.bias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
-    this.dropout = assertDropoutP(opts.dropout ?? 0, name);
+    this.dropout = assertDropoutP(opts.dropout ?? 0, 'dropout', name);
     this.gates = GATES[mode];
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;

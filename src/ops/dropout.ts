@@ -18,10 +18,10 @@ export interface DropoutOptions {
   generator?: Generator;
 }
 
-/** Checks a dropout probability as PyTorch does (0 ≤ p ≤ 1), naming `what`. */
-export function assertDropoutP(p: unknown, what: string): number {
+/** Checks a dropout probability as PyTorch does (0 ≤ p ≤ 1): "owner: name must be a number in [0, 1], got …". */
+export function assertDropoutP(p: unknown, name: string, owner: string): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-    throw new RangeError(`${what}: dropout probability must be a number in [0, 1], got ${String(p)}`);
+    throw new RangeError(`${owner}: ${name} must be a number in [0, 1], got ${String(p)}`);
   }
   return p;
 }
@@ -38,7 +38,7 @@ export function dropoutConstants(p: number): { threshold: number; scale: number 
  * of the generator, so a sequence of calls is reproducible from the seed.
  */
 export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
-  const p = assertDropoutP(opts.p ?? 0.5, 'dropout');
+  const p = assertDropoutP(opts.p ?? 0.5, 'p', 'dropout');
   if (x.dtype !== 'float32') throw new TypeError(`dropout: expected a float32 tensor, got ${x.dtype}`);
   if (opts.generator !== undefined && !(opts.generator instanceof Generator)) {
     throw new TypeError('dropout: generator must be a wr.nn.Generator');
