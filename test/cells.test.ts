@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wr from '../src/index.js';
 import fixtures from './fixtures/modules.json';
 import { expectClose, randomArray, testContext } from './helpers.js';
+import { cellCases as sharedCellCases, type CellCase as SharedCellCase } from './nn-fixtures.js';
 
 interface CellCase {
   name: string; cell: 'rnn' | 'gru' | 'lstm'; nonlinearity: 'tanh' | 'relu'; inputSize: number; hiddenSize: number;
@@ -78,6 +79,49 @@ describe('cells looped over several steps match PyTorch', () => {
       wr.autograd.backward(roots, grads);
       for (const [name, p] of cell.namedParameters()) expectClose(await p.grad!.read(), c.grads[name], ATOL, 0, `${c.name} grad ${name}`);
       for (let t = 0; t < c.steps; t++) expectClose(await xs[t].grad!.read(), stepOf(c.dx, t, xSize), ATOL, 0, `${c.name} dx${t + 1}`);
+      if (c.dh0) expectClose(await h0!.grad!.read(), c.dh0, ATOL, 0, `${c.name} dh0`);
+      if (c.dc0) expectClose(await c0!.grad!.read(), c.dc0, ATOL, 0, `${c.name} dc0`);
+    });
+  }
+});
+
+// The shared fixtures of API.md 9-13 (gen_fixtures_nn.py): another generator, H = 17 and B = 1 too; the loss
+// there is Σ h_t·dH_t plus c_last·dC_last for LSTM.
+describe('cells match the shared PyTorch fixtures (nn_cells.json)', () => {
+  for (const c of sharedCellCases as SharedCellCase[]) {
+    it(c.name, async () => {
+      const cell = makeCell(c);
+      cell.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, Float32Array.from(v)])));
+      const xSize = c.B * c.inputSize;
+      const hSize = c.B * c.hiddenSize;
+      const leaf = (data: number[], shape: number[]) => {
+        const t = ctx.tensor(data, shape);
+        t.requiresGrad = true;
+        return t;
+      };
+      const xs = Array.from({ length: c.steps }, (_, t) => leaf(stepOf(c.xs, t, xSize), [c.B, c.inputSize]));
+      const h0 = c.h0 ? leaf(c.h0, [c.B, c.hiddenSize]) : null;
+      const c0 = c.c0 ? leaf(c.c0, [c.B, c.hiddenSize]) : null;
+      const hs: wr.Tensor[] = [];
+      let h = h0;
+      let cc = c0;
+      for (const x of xs) {
+        if (cell instanceof wr.nn.LSTMCell) [h, cc] = cell.forward(x, h && cc ? [h, cc] : undefined);
+        else h = (cell as wr.nn.RNNCell).forward(x, h);
+        hs.push(h!);
+      }
+      for (let t = 0; t < c.steps; t++) {
+        expectClose(await hs[t].read(), stepOf(c.hs, t, hSize), ATOL, 0, `${c.name} h${t + 1}`);
+      }
+      if (c.cs) expectClose(await cc!.read(), stepOf(c.cs, c.steps - 1, hSize), ATOL, 0, `${c.name} c_last`);
+      const roots = [...hs, ...(c.dCLast ? [cc!] : [])];
+      const grads = [
+        ...hs.map((s, t) => ctx.tensor(stepOf(c.dHs, t, hSize), s.shape)),
+        ...(c.dCLast ? [ctx.tensor(c.dCLast, [c.B, c.hiddenSize])] : []),
+      ];
+      wr.autograd.backward(roots, grads);
+      for (const [name, p] of cell.namedParameters()) expectClose(await p.grad!.read(), c.grads[name], ATOL, 0, `${c.name} grad ${name}`);
+      for (let t = 0; t < c.steps; t++) expectClose(await xs[t].grad!.read(), stepOf(c.dxs, t, xSize), ATOL, 0, `${c.name} dx${t + 1}`);
       if (c.dh0) expectClose(await h0!.grad!.read(), c.dh0, ATOL, 0, `${c.name} dh0`);
       if (c.dc0) expectClose(await c0!.grad!.read(), c.dc0, ATOL, 0, `${c.name} dc0`);
     });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wr from '../src/index.js';
 import fixtures from './fixtures/modules.json';
 import { expectClose, testContext } from './helpers.js';
+import { embeddingCases as sharedCases } from './nn-fixtures.js';
 
 interface EmbeddingCase {
   name: string; numEmbeddings: number; embeddingDim: number; paddingIdx: number | null;
@@ -17,7 +18,8 @@ beforeAll(async () => { ctx = await testContext(); });
 afterAll(() => ctx?.destroy());
 
 describe('nn.Embedding matches PyTorch', () => {
-  for (const c of cases) {
+  // Ours (gen_fixtures_modules.py) and the shared ones of API.md 9-13 (gen_fixtures_nn.py), same layout.
+  for (const c of [...cases, ...sharedCases.map((s) => ({ ...s, name: `${s.name} (nn_embedding.json)` }))]) {
     it(c.name, async () => {
       const emb = new wr.nn.Embedding(ctx, { numEmbeddings: c.numEmbeddings, embeddingDim: c.embeddingDim, paddingIdx: c.paddingIdx });
       expect([...emb.namedParameters().keys()]).toEqual(['weight']);
