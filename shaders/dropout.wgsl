@@ -4,6 +4,7 @@
 //   backward: dx[i] (+)= dout[i] · f[i]
 // bits[i] = word i % 4 of philox4x32_10(counter = (i / 4, 0, offset_lo, offset_hi), key = (seed_lo, seed_hi)).
 // A dropped element is x · 0, as PyTorch's x * noise (so NaN stays NaN); p = 1 comes as scale 0.
+// WG and flat_index come from common.wgsl.
 
 struct Params {
   n: u32,          // elements
@@ -22,8 +23,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;     // [n] (backward)
 
 override ACCUMULATE: bool = false;  // backward adds into dx (else writes every element)
-
-const WG: u32 = 256u;
 
 // The high and low 32 bits of a·b, from 16-bit halves (WGSL has no 64-bit integers).
 fn mulhilo(a: u32, b: u32) -> vec2u {
@@ -52,14 +51,10 @@ fn factors(b: u32) -> vec4f {
   return select(vec4f(0.0), vec4f(p.scale), bits >= vec4u(p.threshold));
 }
 
-fn block_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * WG;
-}
-
 // One thread per block of 4 elements (one Philox call gives 4 words).
 @compute @workgroup_size(WG)
 fn dropout_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let b = block_index(gid, groups);
+  let b = flat_index(gid, groups);
   if (b * 4u >= p.n) { return; }
   let f = factors(b);
   for (var j = 0u; j < 4u; j++) {
@@ -70,7 +65,7 @@ fn dropout_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 
 @compute @workgroup_size(WG)
 fn dropout_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let b = block_index(gid, groups);
+  let b = flat_index(gid, groups);
   if (b * 4u >= p.n) { return; }
   let f = factors(b);
   for (var j = 0u; j < 4u; j++) {

@@ -15,15 +15,7 @@
 // loads, so W_hh is read once per workgroup rather than once per batch row.
 // h0/c0 and dh/dc travel as one [2, B, H] binding each, which keeps every entry point within 8 storage buffers.
 
-struct Params {
-  T: u32,
-  B: u32,
-  H: u32,
-  t: u32,       // time index of this step
-  t_prev: u32,  // time index of the previous step, or 0xffffffff at the first step (read h0, c0)
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// p: StepParams (T, B, H, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
 // Forward
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;              // [T, B, 4H] x·W_ihᵀ, no bias
 @group(0) @binding(2) var<storage, read> w_hh: array<f32>;               // [4H, H] (also backward)
@@ -44,7 +36,6 @@ struct Params {
 override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;  // false: nothing downstream used `output`, only h_N / c_N
 
-const NO_STEP: u32 = 0xffffffffu;
 const WG: u32 = 64u;
 const TB: u32 = 8u;   // batch rows per workgroup
 const TU: u32 = 8u;   // hidden units per workgroup (TB · TU = WG)

@@ -5,15 +5,7 @@
 //   dpre_t = (dout_t + dh_t) ⊙ act'(h_t)
 // on the fly and reduces dh_{t-1}[b, k] = Σ_j dpre_t[b, j] · W_hh[j, k], so no second dispatch is needed.
 
-struct Params {
-  T: u32,
-  B: u32,
-  H: u32,
-  t: u32,       // time index of this step
-  t_prev: u32,  // time index of the previous step, or 0xffffffff at the first step (read h0)
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// p: StepParams (T, B, H, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;         // [T, B, H]
 @group(0) @binding(2) var<storage, read> w_hh: array<f32>;          // [H, H]
 @group(0) @binding(3) var<storage, read> b_ih: array<f32>;          // [H]
@@ -30,7 +22,6 @@ override RELU: bool = false;
 override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, only h_N
 
-const NO_STEP: u32 = 0xffffffffu;
 const WG: u32 = 64u;
 
 fn hprev(b: u32, k: u32) -> f32 {

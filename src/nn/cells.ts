@@ -3,14 +3,14 @@
 // sequence of length 1), so the tape holds one node per call and BPTT runs back through a user's whole loop.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
-import type { SequenceArgs, SequenceResult } from '../ops/recurrence.js';
+import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '../ops/recurrence.js';
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
-import { Module, uniformParameter, initRng, assertPositiveInt } from './module.js';
-import type { CellMode } from './rnn.js';
+import { Module, uniformParameter, initRng } from './module.js';
+import { positiveInteger } from '../core/validate.js';
 
 export interface RNNCellOptions {
   inputSize: number;
@@ -23,8 +23,8 @@ export interface RNNCellOptions {
 export type GRUCellOptions = Omit<RNNCellOptions, 'nonlinearity'>;
 export type LSTMCellOptions = Omit<RNNCellOptions, 'nonlinearity'>;
 
-const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
-const NAMES: Record<CellMode, string> = { rnn: 'RNNCell', gru: 'GRUCell', lstm: 'LSTMCell' };
+/** The PyTorch class name: RNNCell, GRUCell, LSTMCell. */
+const cellName = (mode: CellMode): string => `${CELLS[mode].name}Cell`;
 
 export abstract class RNNCellBase extends Module {
   readonly inputSize: number;
@@ -38,16 +38,16 @@ export abstract class RNNCellBase extends Module {
 
   constructor(ctx: Context, readonly mode: CellMode, opts: RNNCellOptions) {
     super(ctx);
-    const name = NAMES[mode];
+    const name = cellName(mode);
     if (mode !== 'rnn' && 'nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNNCell has one)`);
-    this.inputSize = assertPositiveInt(opts.inputSize, 'inputSize', name);
-    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', name);
+    this.inputSize = positiveInteger(opts.inputSize, 'inputSize', name);
+    this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', name);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new RangeError(`${name}: nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
     }
     this.bias = opts.bias ?? true;
-    const GH = GATES[mode] * this.hiddenSize;
+    const GH = CELLS[mode].gates * this.hiddenSize;
     const bound = 1 / Math.sqrt(this.hiddenSize);
     const rng = initRng(opts.seed);
     this.weight_ih = this.registerParameter('weight_ih', uniformParameter(ctx, [GH, this.inputSize], bound, rng));
@@ -57,7 +57,7 @@ export abstract class RNNCellBase extends Module {
   }
 
   private get name(): string {
-    return NAMES[this.mode];
+    return cellName(this.mode);
   }
 
   /** Checks x ([B, inputSize], or [inputSize] for one unbatched row) and the states; returns B and whether
@@ -85,7 +85,7 @@ export abstract class RNNCellBase extends Module {
    *  (or [H] for unbatched input). */
   protected step(x: Tensor, h0: Tensor | null, c0: Tensor | null, B: number, unbatched: boolean): Tensor[] {
     const H = this.hiddenSize;
-    const GH = GATES[this.mode] * H;
+    const GH = CELLS[this.mode].gates * H;
     const temps: Tensor[] = [];
     const rows = (t: Tensor, width: number): Tensor => {
       if (!unbatched) return t;

@@ -3,7 +3,8 @@
 import type { Context } from '../core/context.js';
 import { Parameter, type Tensor } from '../core/tensor.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
-import { Module, initRng, assertPositiveInt } from './module.js';
+import { Module, initRng } from './module.js';
+import { positiveInteger } from '../core/validate.js';
 
 export interface EmbeddingOptions {
   numEmbeddings: number;
@@ -35,8 +36,8 @@ export class Embedding extends Module {
 
   constructor(ctx: Context, opts: EmbeddingOptions) {
     super(ctx);
-    const V = (this.numEmbeddings = assertPositiveInt(opts.numEmbeddings, 'numEmbeddings', 'Embedding'));
-    const D = (this.embeddingDim = assertPositiveInt(opts.embeddingDim, 'embeddingDim', 'Embedding'));
+    const V = (this.numEmbeddings = positiveInteger(opts.numEmbeddings, 'numEmbeddings', 'Embedding'));
+    const D = (this.embeddingDim = positiveInteger(opts.embeddingDim, 'embeddingDim', 'Embedding'));
     const pad = opts.paddingIdx ?? null;
     if (pad !== null && (typeof pad !== 'number' || !Number.isInteger(pad) || pad < -V || pad >= V)) {
       throw new RangeError(`Embedding: paddingIdx must be an integer in [-${V}, ${V}) (numEmbeddings ${V}), got ${String(pad)}`);

@@ -5,5 +5,6 @@ export { RNNCell, GRUCell, LSTMCell, RNNCellBase, type RNNCellOptions, type GRUC
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Generator, manualSeed, defaultGenerator, philox4x32, randomWords, DEFAULT_SEED, type PhiloxDraw } from '../ops/philox.js';
+export { CELLS, isCellMode, cellOfGates } from '../ops/recurrence.js';
 export * as functional from './functional.js';
 export * as utils from './utils.js';

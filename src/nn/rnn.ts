@@ -3,18 +3,19 @@
 // token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
 import { narrow0, cat, transpose01 } from '../ops/layout.js';
-import type { SequenceArgs, SequenceResult } from '../ops/recurrence.js';
+import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '../ops/recurrence.js';
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
 import { dropout, assertDropoutP } from '../ops/dropout.js';
-import { Module, uniformParameter, initRng, assertPositiveInt } from './module.js';
+import { Module, uniformParameter, initRng } from './module.js';
+import { positiveInteger } from '../core/validate.js';
 
-export type CellMode = 'rnn' | 'gru' | 'lstm';
+export type { CellMode };
 
 export interface RNNOptions {
   inputSize: number;
@@ -33,8 +34,6 @@ export interface RNNOptions {
 export type GRUOptions = Omit<RNNOptions, 'nonlinearity'>;
 export type LSTMOptions = Omit<RNNOptions, 'nonlinearity'>;
 
-const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
-const NAMES: Record<CellMode, string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' };
 
 interface DirectionParams {
   wIH: Parameter; // [G*H, inputs]
@@ -58,10 +57,10 @@ export abstract class RNNBase extends Module {
 
   constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions) {
     super(ctx);
-    const name = NAMES[mode];
-    this.inputSize = assertPositiveInt(opts.inputSize, 'inputSize', name);
-    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', name);
-    this.numLayers = assertPositiveInt(opts.numLayers ?? 1, 'numLayers', name);
+    const name = CELLS[mode].name;
+    this.inputSize = positiveInteger(opts.inputSize, 'inputSize', name);
+    this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', name);
+    this.numLayers = positiveInteger(opts.numLayers ?? 1, 'numLayers', name);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new RangeError(`${name}: nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
@@ -70,7 +69,7 @@ export abstract class RNNBase extends Module {
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
     this.dropout = assertDropoutP(opts.dropout ?? 0, 'dropout', name);
-    this.gates = GATES[mode];
+    this.gates = CELLS[mode].gates;
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;
     const GH = this.gates * H;
@@ -96,7 +95,7 @@ export abstract class RNNBase extends Module {
   }
 
   private get name(): string {
-    return NAMES[this.mode];
+    return CELLS[this.mode].name;
   }
 
   /** Validates the input; returns T, B and whether it holds token ids (nothing is allocated yet). */
@@ -224,12 +223,12 @@ export class RNN extends RNNBase {
   }
 }
 
-/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 /** PyTorch's GRU and LSTM take no nonlinearity: say so rather than silently ignore it. */
 function rejectNonlinearity(opts: object, name: string): void {
   if ('nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNN has one)`);
 }
 
+/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 export class GRU extends RNNBase {
   constructor(ctx: Context, opts: GRUOptions) {
     rejectNonlinearity(opts, 'GRU');

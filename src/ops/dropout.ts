@@ -1,13 +1,15 @@
 // Dropout (shaders/dropout.wgsl, torch.nn.functional.dropout): a Philox mask rebuilt from (seed, offset) in
 // forward and backward, so nothing is saved for the tape and eval mode or p = 0 cost no dispatch.
-import source from '../../shaders/dropout.wgsl?raw';
-import { f32bits } from '../core/context.js';
+import dropoutSource from '../../shaders/dropout.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { grid } from './grid.js';
 import { Generator, defaultGenerator, splitU64 } from './philox.js';
 
 const FILE = 'dropout.wgsl';
+const source = withSnippets(dropoutSource, common);
 
 export interface DropoutOptions {
   /** Probability of zeroing an element, in [0, 1] (default 0.5). */
@@ -51,15 +53,16 @@ export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
   const [offset_lo, offset_hi] = splitU64(draw.offset);
   const { threshold, scale } = dropoutConstants(p);
   const n = x.numel;
-  const params = [n, seed_lo, seed_hi, offset_lo, offset_hi, threshold, f32bits(scale)];
-  const groups = grid(ctx, Math.ceil(n / 4));
+  const params = { n, seed_lo, seed_hi, offset_lo, offset_hi, threshold, scale };
+  const forward = ctx.kernel({ file: FILE, source, entry: 'dropout_forward' });
+  const groups = grid(ctx, Math.ceil(n / 4), forward); // a thread per 4 elements (one Philox block)
   const out = ctx.empty(x.shape, 'float32', 'dropout');
-  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'dropout_forward' }), groups, [x, out], params);
+  ctx.dispatch(forward, groups, { x, out }, params);
   record('dropout', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.target(0);
-    if (!dx) return;
+    if (!sink.needs(0)) return;
+    const dx = sink.write(0);
     const backward = ctx.kernel({ file: FILE, source, entry: 'dropout_backward', constants: { ACCUMULATE: dx.accumulate ? 1 : 0 } });
-    ctx.dispatch(backward, groups, [null, null, dOut!, dx.grad], params);
+    ctx.dispatch(backward, groups, { dout: dOut!, dx: dx.grad }, params);
   });
   return out;
 }

@@ -1,16 +1,16 @@
 // Fused GRU over a sequence (shaders/gru_cell.wgsl): one dispatch per step forward and backward.
-import source from '../../shaders/gru_cell.wgsl?raw';
+import gruSource from '../../shaders/gru_cell.wgsl?raw';
 import { record, needsGrad } from '../core/autograd.js';
 import {
-  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
-  finishRecurrentBackward, stateGradPingPong,
+  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepSlice, previousStates,
+  finishRecurrentBackward, stateGradBuffers, cellSource, forwardSteps, backwardSteps,
 } from './recurrence.js';
 
 const FILE = 'gru_cell.wgsl';
-const WG = 64;
+const source = cellSource(gruSource);
 
 export function gruSequence(args: SequenceArgs): SequenceResult {
-  const { T, B, H } = checkSequenceArgs(args, 3, 'GRU');
+  const { T, B, H } = checkSequenceArgs(args, 'gru');
   const { xProj, wHH, bIH, bHH, reverse } = args;
   const ctx = xProj.ctx;
   const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
@@ -18,15 +18,12 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
   // Without a tape node nothing reads the saved gates: the kernel skips them and a 1-element stand-in is bound
   // (not the shared dummy buffer, which may already be bound read-only in the same dispatch for the biases).
   const save = needsGrad(xProj, wHH, bIH, bHH, h0);
-  const groups = [Math.ceil((B * H) / WG)];
   const output = ctx.empty([T, B, H], 'float32', 'gru-output');
   const gates = ctx.empty(save ? [T, B, 4 * H] : [1], 'float32', 'gru-gates');
   const forward = ctx.kernel({ file: FILE, source, entry: 'gru_step_forward', constants: { HAS_BIAS: hasBias ? 1 : 0, SAVE: save ? 1 : 0 } });
+  const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   const unused = ctx.dummyBuffer();
-  for (const t of stepOrder(T, reverse)) {
-    ctx.dispatch(forward, groups, [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output, gates],
-      [T, B, H, t, previousStep(t, T, reverse)]);
-  }
+  forwardSteps(ctx, forward, groups, { T, B, H }, reverse, { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, h0, out: output, gates });
   const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
 
   record('GRU', [xProj, wHH, bIH, bHH, args.h0], [output, hN], [output, gates, h0, wHH], ([dOut, dHN], sink, [sOut, sGates, sH0, sW]) => {
@@ -34,16 +31,11 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
     const dGatesX = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-x');
     const dGatesH = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-h');
-    const dh = stateGradPingPong(ctx, dHN, B, H, 'gru-dh');
-    let dhIn = dh.first;
-    for (const t of stepOrder(T, !reverse)) {
-      const dhOut = dh.other(dhIn);
-      ctx.dispatch(backward, groups,
-        [null, sW, null, null, null, null, null, dOut ?? unused, dhIn, dhOut, dGatesX, dGatesH, hPrev, sGates],
-        [T, B, H, t, previousStep(t, T, reverse)]);
-      dhIn = dhOut;
-    }
-    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dhIn, T, B, H, G: 3 });
+    const dh = stateGradBuffers(ctx, dHN, B, H, 'gru-dh');
+    const dh0 = backwardSteps(ctx, backward, groups, { T, B, H }, reverse, dh.first, dh.buffers, (dhIn, dhOut) => ({
+      w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dgates_x: dGatesX, dgates_h: dGatesH, hprev: hPrev, saved: sGates,
+    }));
+    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dh0, T, B, H, G: 3 });
     dh.dispose();
     for (const t of [dGatesX, dGatesH, hPrev]) t.dispose();
   });

@@ -1,13 +1,35 @@
 // What every fused recurrent cell (rnn_cell, gru_cell, lstm_cell) shares: the op's arguments, the order of
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
+import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
+import { wgslConstant, withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
+import type { Kernel } from '../core/kernel.js';
+import type { Bindings } from '../core/bindings.js';
 import type { GradSink } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmulInto } from './matmul.js';
 import { sumRowsInto } from './reduce.js';
 import { copyBlockInto } from './layout.js';
+
+export type CellMode = 'rnn' | 'gru' | 'lstm';
+
+/** Each cell's gate count (rows of W_hh per hidden unit) and PyTorch class name: the one map of them. */
+export const CELLS: Readonly<Record<CellMode, { readonly gates: number; readonly name: string }>> = {
+  rnn: { gates: 1, name: 'RNN' },
+  gru: { gates: 3, name: 'GRU' },
+  lstm: { gates: 4, name: 'LSTM' },
+};
+
+export function isCellMode(value: unknown): value is CellMode {
+  return typeof value === 'string' && Object.hasOwn(CELLS, value);
+}
+
+/** The cell with this many gates (from a weight's shape [gates·H, H]), or null. */
+export function cellOfGates(gates: number): CellMode | null {
+  return (Object.keys(CELLS) as CellMode[]).find((c) => CELLS[c].gates === gates) ?? null;
+}
 
 /** One direction of one layer over the whole sequence. G = gates per unit (RNN 1, GRU 3, LSTM 4). */
 export interface SequenceArgs {
@@ -26,13 +48,22 @@ export interface SequenceResult {
   cN?: Tensor; // [B, H] (LSTM)
 }
 
-/** Marks "no previous step": the kernel reads h0 (and c0) instead. */
-export const NO_STEP = 0xffffffff;
+/** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
+export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
+
+/** A cell's WGSL with the shared recurrence snippet appended. */
+export function cellSource(source: string): string {
+  return withSnippets(source, recurrenceSnippet);
+}
+
+/** A cell kernel's sizes (its StepParams without the step). */
+export interface Dims { T: number; B: number; H: number }
 
 /** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0]. */
 export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5 }
 
-export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T: number; B: number; H: number } {
+export function checkSequenceArgs(a: SequenceArgs, mode: CellMode): { T: number; B: number; H: number } {
+  const { gates: G, name: cell } = CELLS[mode];
   const [T, B, GH] = a.xProj.shape;
   const H = a.wHH.shape[1];
   if (a.xProj.shape.length !== 3 || GH !== G * H) {
@@ -48,18 +79,37 @@ export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T
   return { T, B, H };
 }
 
+/** Dispatches a cell's step kernel once per time step in processing order, each with its StepParams
+ *  { T, B, H, t, t_prev } (shaders/recurrence.wgsl): the forward pass of every cell. */
+export function forwardSteps(ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean, bindings: Bindings): void {
+  for (const t of stepOrder(d.T, reverse)) ctx.dispatch(kernel, groups, bindings, { ...d, t, t_prev: previousStep(t, d.T, reverse) });
+}
+
 /**
- * The [B, H] gradient buffers BPTT alternates between: each backward step reads one and writes the other, so
- * memory does not grow with T. The first step reads dHN (or zeros when nothing used hN).
+ * BPTT through the steps, last processed first: step k reads the state gradient written by step k - 1 (`first`,
+ * the gradient of the final state, at k = 0) and writes the other of two buffers, so memory does not grow with
+ * T. `first` may be one of the two (it is then overwritten at step 1). Returns the buffer written last: the
+ * gradient of the initial state.
  */
-export function stateGradPingPong(ctx: Context, dHN: Tensor | null, B: number, H: number, label: string) {
-  const buffers = [dHN ? ctx.empty([B, H], 'float32', label) : ctx.zeros([B, H], 'float32', label), ctx.empty([B, H], 'float32', label)];
-  return {
-    first: dHN ?? buffers[0],
-    /** The buffer to write while `reading` is read. */
-    other: (reading: Tensor): Tensor => (reading === buffers[1] ? buffers[0] : buffers[1]),
-    dispose: () => buffers.forEach((b) => b.dispose()),
-  };
+export function backwardSteps(
+  ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean,
+  first: Tensor, buffers: readonly [Tensor, Tensor], bindings: (stateIn: Tensor, stateOut: Tensor) => Bindings,
+): Tensor {
+  let stateIn = first;
+  stepOrder(d.T, !reverse).forEach((t, k) => {
+    const stateOut = buffers[k % 2];
+    ctx.dispatch(kernel, groups, bindings(stateIn, stateOut), { ...d, t, t_prev: previousStep(t, d.T, reverse) });
+    stateIn = stateOut;
+  });
+  return stateIn;
+}
+
+/** The [B, H] buffers backwardSteps alternates between for h's gradient, and the first one it reads: dHN, or
+ *  zeros when nothing used hN (then the second buffer, which step 1 overwrites). */
+export function stateGradBuffers(ctx: Context, dHN: Tensor | null, B: number, H: number, label: string) {
+  const zerosOrSpare = dHN ? ctx.empty([B, H], 'float32', label) : ctx.zeros([B, H], 'float32', label);
+  const buffers: [Tensor, Tensor] = [ctx.empty([B, H], 'float32', label), zerosOrSpare];
+  return { first: dHN ?? zerosOrSpare, buffers, dispose: () => buffers.forEach((b) => b.dispose()) };
 }
 
 /** Time indices in processing order. */
@@ -107,14 +157,20 @@ export function finishRecurrentBackward(
 ): void {
   const rows = g.T * g.B;
   const GH = g.G * g.H;
-  const dW = sink.target(CellInput.WHH);
-  if (dW) matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, H]
-  const dbIH = sink.target(CellInput.BIH);
-  if (dbIH) sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
-  const dbHH = sink.target(CellInput.BHH);
-  if (dbHH) sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  if (sink.needs(CellInput.WHH)) {
+    const dW = sink.write(CellInput.WHH);
+    matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, H]
+  }
+  if (sink.needs(CellInput.BIH)) {
+    const dbIH = sink.write(CellInput.BIH);
+    sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
+  }
+  if (sink.needs(CellInput.BHH)) {
+    const dbHH = sink.write(CellInput.BHH);
+    sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  }
   // Handed over after their last read here: they become those inputs' gradients unless some already exist.
-  sink.pass(CellInput.XProj, g.dGatesX);
-  sink.pass(CellInput.H0, g.dh);
-  if (g.dc) sink.pass(CellInput.C0, g.dc);
+  if (sink.needs(CellInput.XProj)) sink.pass(CellInput.XProj, g.dGatesX);
+  if (sink.needs(CellInput.H0)) sink.pass(CellInput.H0, g.dh);
+  if (g.dc && sink.needs(CellInput.C0)) sink.pass(CellInput.C0, g.dc);
 }
