@@ -5,3 +5,4 @@ export { softmax, logSoftmax } from '../ops/softmax.js';
 export type { Reduction } from '../ops/loss_options.js';
 export { tanh, sigmoid, relu } from '../ops/elementwise.js';
 export { gather as embedding } from '../ops/gather.js';
+export { dropout, type DropoutOptions } from '../ops/dropout.js';
