@@ -1,13 +1,14 @@
 // wr.seq2seq.Seq2Seq (API.md 13): d2l 1.0's encoder-decoder (Seq2SeqEncoder + Seq2SeqDecoder, or
 // Seq2SeqAttentionDecoder with Bahdanau attention), with d2l's state_dict names and init_seq2seq's Xavier init.
 import type { Context } from '../core/context.js';
-import { Parameter, type Tensor } from '../core/tensor.js';
+import type { Parameter, Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { shapeString } from '../core/shape.js';
 import { Module, initRng } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { GRU } from '../nn/rnn.js';
-import { gather, assertIdsInRange } from '../ops/gather.js';
+import { Embedding } from '../nn/embedding.js';
+import { assertIdsInRange } from '../ops/gather.js';
 import { cat, narrow0, transpose01, copyBlockInto } from '../ops/layout.js';
 import { sumRowsInto } from '../ops/reduce.js';
 import type { GruWeights } from '../ops/gru_input_cell.js';
@@ -19,37 +20,12 @@ export interface Seq2SeqModelOptions extends Seq2SeqOptions {
   seed?: number;
 }
 
-/** Standard normal draws (Box-Muller) from a uniform generator. */
-function normal(n: number, rng: () => number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - rng()));
-    const a = 2 * Math.PI * rng();
-    out[i] = r * Math.cos(a);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(a);
-  }
-  return out;
-}
-
 /** d2l's init_seq2seq: Xavier uniform, U(±√(6 / (fan_in + fan_out))), for a [out, in] weight. */
 function xavierUniform(p: Parameter, rng: () => number): void {
   const [out, inp] = p.shape;
   const bound = Math.sqrt(6 / (inp + out));
   const data = Float32Array.from({ length: p.numel }, () => (2 * rng() - 1) * bound);
   p.ctx.writeBuffer(p.buffer, 0, data);
-}
-
-/** nn.Embedding without padding_idx (d2l's): weight [V, E] from N(0, 1); ids of any shape → [...ids.shape, E]. */
-export class TokenEmbedding extends Module {
-  readonly weight: Parameter;
-  constructor(ctx: Context, readonly numEmbeddings: number, readonly embeddingDim: number, rng: () => number) {
-    super(ctx);
-    this.weight = this.registerParameter('weight', new Parameter(ctx.tensor(normal(numEmbeddings * embeddingDim, rng), [numEmbeddings, embeddingDim])));
-  }
-
-  forward(ids: Tensor): Tensor {
-    return gather(this.weight, ids);
-  }
 }
 
 /** d2l's AdditiveAttention parameters: W_k, W_q [H, H] and w_v [1, H], no biases. */
@@ -66,27 +42,28 @@ export class AdditiveAttention extends Module {
 }
 
 export class Seq2SeqEncoder extends Module {
-  readonly embedding: TokenEmbedding;
+  readonly embedding: Embedding;
   readonly rnn: GRU;
   constructor(ctx: Context, cfg: Seq2SeqConfig, rng: () => number) {
     super(ctx);
-    this.embedding = this.registerModule('embedding', new TokenEmbedding(ctx, cfg.srcVocabSize, cfg.embedSize, rng));
-    this.rnn = this.registerModule('rnn', new GRU(ctx, { inputSize: cfg.embedSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers, seed: seedFrom(rng) }));
+    this.embedding = this.registerModule('embedding', new Embedding(ctx, { numEmbeddings: cfg.srcVocabSize, embeddingDim: cfg.embedSize, seed: seedFrom(rng) }));
+    this.rnn = this.registerModule('rnn', new GRU(ctx, { inputSize: cfg.embedSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers, dropout: cfg.dropout, seed: seedFrom(rng) }));
   }
 }
 
 /** Seq2SeqDecoder (attention false) or Seq2SeqAttentionDecoder: the same parameters but `attention`. */
 export class Seq2SeqDecoder extends Module {
   readonly attention: AdditiveAttention | null;
-  readonly embedding: TokenEmbedding;
+  readonly embedding: Embedding;
   readonly rnn: GRU;
   readonly dense: Linear;
   constructor(ctx: Context, cfg: Seq2SeqConfig, rng: () => number) {
     super(ctx);
     this.attention = cfg.attention ? this.registerModule('attention', new AdditiveAttention(ctx, cfg.hiddenSize, seedFrom(rng))) : null;
-    this.embedding = this.registerModule('embedding', new TokenEmbedding(ctx, cfg.tgtVocabSize, cfg.embedSize, rng));
+    this.embedding = this.registerModule('embedding', new Embedding(ctx, { numEmbeddings: cfg.tgtVocabSize, embeddingDim: cfg.embedSize, seed: seedFrom(rng) }));
     this.rnn = this.registerModule('rnn', new GRU(ctx, {
-      inputSize: cfg.embedSize + cfg.hiddenSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers, seed: seedFrom(rng),
+      inputSize: cfg.embedSize + cfg.hiddenSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers, dropout: cfg.dropout,
+      seed: seedFrom(rng),
     }));
     this.dense = this.registerModule('dense', new Linear(ctx, { inFeatures: cfg.hiddenSize, outFeatures: cfg.tgtVocabSize, seed: seedFrom(rng) }));
   }
@@ -119,7 +96,11 @@ export class Seq2Seq extends Module {
   constructor(ctx: Context, opts: Seq2SeqModelOptions) {
     super(ctx);
     this.config = resolveSeq2SeqOptions(opts);
-    if (this.config.dropout > 0) throw new RangeError(`Seq2Seq: dropout ${this.config.dropout} is not supported yet (use 0)`);
+    // d2l drops out between the GRU layers and, with attention, the attention weights: the fused attention decoder
+    // has no dropout yet, so say so rather than train a different model.
+    if (this.config.dropout > 0 && this.config.attention) {
+      throw new RangeError(`Seq2Seq: dropout ${this.config.dropout} with attention is not supported yet (use 0, or attention: false)`);
+    }
     const rng = initRng(opts.seed);
     this.encoder = this.registerModule('encoder', new Seq2SeqEncoder(ctx, this.config, rng));
     this.decoder = this.registerModule('decoder', new Seq2SeqDecoder(ctx, this.config, rng));
