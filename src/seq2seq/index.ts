@@ -3,3 +3,4 @@ export { Seq2Seq, Seq2SeqEncoder, Seq2SeqDecoder, AdditiveAttention, type Seq2Se
 export { resolveSeq2SeqOptions, seq2seqParameterShapes, canonicalSeq2SeqName, canonicalSeq2SeqStateDict, type Seq2SeqOptions, type Seq2SeqConfig } from './config.js';
 export { attentionDecoder, type AttentionDecoderArgs, type AttentionDecoderResult } from './attention-decoder.js';
 export { seq2seqStep, seq2seqLoss, type Seq2SeqBatch, type Seq2SeqStepOptions } from './train.js';
+export type { GenerateOptions, Generated } from './generate.js';

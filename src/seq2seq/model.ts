@@ -13,6 +13,7 @@ import { cat, narrow0, transpose01, copyBlockInto } from '../ops/layout.js';
 import { sumRowsInto } from '../ops/reduce.js';
 import type { GruWeights } from '../ops/gru_input_cell.js';
 import { attentionDecoder } from './attention-decoder.js';
+import { generate, type GenerateOptions, type Generated } from './generate.js';
 import { resolveSeq2SeqOptions, canonicalSeq2SeqStateDict, type Seq2SeqConfig, type Seq2SeqOptions } from './config.js';
 
 export interface Seq2SeqModelOptions extends Seq2SeqOptions {
@@ -185,6 +186,20 @@ export class Seq2Seq extends Module {
     temps.push(top, logits);
     for (const t of temps) t.dispose();
     return batchMajor;
+  }
+
+  /**
+   * Decodes each row on the GPU: greedy for beamSize 1, beam search otherwise (scores = summed log-probabilities,
+   * not length-normalised), at most maxLen tokens per row (eos not counted), stopping a row at eos. One read-back.
+   * Returns per row the tokens without bos and eos.
+   */
+  async generate(src: Tensor, srcValidLens: ArrayLike<number>, options: GenerateOptions): Promise<Int32Array[]> {
+    return (await generate(this, src, srcValidLens, options)).tokens;
+  }
+
+  /** generate() with each row's score (its summed log-probability). */
+  generateWithScores(src: Tensor, srcValidLens: ArrayLike<number>, options: GenerateOptions): Promise<Generated> {
+    return generate(this, src, srcValidLens, options);
   }
 
   /** Accepts webrnn's names and d2l's wrapped-GRU spelling (encoder.rnn.rnn.*, decoder.rnn.rnn.*). */
