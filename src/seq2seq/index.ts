@@ -4,3 +4,4 @@ export { resolveSeq2SeqOptions, seq2seqParameterShapes, canonicalSeq2SeqName, ca
 export { attentionDecoder, type AttentionDecoderArgs, type AttentionDecoderResult } from './attention-decoder.js';
 export { seq2seqStep, seq2seqLoss, type Seq2SeqBatch, type Seq2SeqStepOptions } from './train.js';
 export type { GenerateOptions, Generated } from './generate.js';
+export { transcribe, evaluateG2P, saveG2PModel, loadG2PModel, vocabsFromMetadata, attentionMap, encodeWords, type TranscribeOptions } from './g2p.js';

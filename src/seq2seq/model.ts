@@ -158,6 +158,20 @@ export class Seq2Seq extends Module {
 
   /** logits [B, T, tgtVocabSize] for src [B, S], srcValidLens [B] and the decoder input decIn [B, T] (teacher forcing). */
   forward(src: Tensor, srcValidLens: ArrayLike<number>, decIn: Tensor): Tensor {
+    const { logits, weights } = this.run(src, srcValidLens, decIn);
+    weights?.dispose();
+    return logits;
+  }
+
+  /**
+   * forward() and, with attention, the attention weights [B, T, S] of every decoder step over the source (no
+   * gradient; null without attention): what a heat map of the alignment shows.
+   */
+  forwardWithAttention(src: Tensor, srcValidLens: ArrayLike<number>, decIn: Tensor): { logits: Tensor; weights: Tensor | null } {
+    return this.run(src, srcValidLens, decIn);
+  }
+
+  private run(src: Tensor, srcValidLens: ArrayLike<number>, decIn: Tensor): { logits: Tensor; weights: Tensor | null } {
     const { B, lens } = this.checkInputs(src, srcValidLens, decIn);
     const T = decIn.shape[1];
     const enc = this.encode(src);
@@ -165,11 +179,13 @@ export class Seq2Seq extends Module {
     const emb = this.decoder.embedding.forward(decInT); // [T, B, E]
     const temps: Tensor[] = [decInT, emb, enc.outputs, enc.state];
     let top: Tensor;
+    let weights: Tensor | null = null;
     if (this.decoder.attention) {
       const kv = this.keysAndValues(enc);
       const lensT = this.ctx.tensor(lens, [B], 'int32');
       const att = this.decoder.attention;
       const r = attentionDecoder({ emb, kv, lens: lensT, h0: enc.state, wQ: att.W_q.weight, wV: att.w_v.weight, layers: this.decoder.gruWeights() });
+      weights = transpose01(r.weights);
       temps.push(kv, lensT, r.hN, r.weights);
       top = r.output;
     } else {
@@ -185,7 +201,7 @@ export class Seq2Seq extends Module {
     const batchMajor = transpose01(logits);
     temps.push(top, logits);
     for (const t of temps) t.dispose();
-    return batchMajor;
+    return { logits: batchMajor, weights };
   }
 
   /**
