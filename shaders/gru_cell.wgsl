@@ -37,11 +37,6 @@ override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, on
 
 const WG: u32 = 64u;
 
-// Clamped so exp cannot overflow on drivers that return NaN rather than inf.
-fn sigmoid(x: f32) -> f32 {
-  return 1.0 / (1.0 + exp(-clamp(x, -30.0, 30.0)));
-}
-
 fn h_before(b: u32, k: u32) -> f32 {
   if (p.t_prev == NO_STEP) { return h0[b * p.H + k]; }
   return out[(p.t_prev * p.B + b) * p.H + k];
@@ -72,9 +67,9 @@ fn gru_step_forward(@builtin(global_invocation_id) gid: vec3u) {
     az = fma(h, w_hh[(H + j) * H + k], az);
     hn = fma(h, w_hh[(2u * H + j) * H + k], hn);
   }
-  let r = sigmoid(ar);
-  let z = sigmoid(az);
-  let n = tanh(clamp(an + bn + r * hn, -15.0, 15.0));
+  let r = safe_sigmoid(ar);
+  let z = safe_sigmoid(az);
+  let n = safe_tanh(an + bn + r * hn);
   out[p.t * p.B * H + idx] = (1.0 - z) * n + z * h_before(b, j);
   if (SAVE) {
     let g = (p.t * p.B + b) * 4u * H + j;

@@ -42,14 +42,6 @@ const TU: u32 = 8u;   // hidden units per workgroup (TB · TU = WG)
 const KC: u32 = 64u;  // forward: reduction chunk over h_{t-1}
 const UC: u32 = 32u;  // backward: reduction chunk over units (× 4 gates)
 
-fn sigmoid(x: f32) -> f32 {
-  return 1.0 / (1.0 + exp(-clamp(x, -30.0, 30.0)));
-}
-
-fn tanh_c(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
-
 // ---- forward ----------------------------------------------------------------------------------------------
 
 // Rows padded by one word so that threads reading different rows hit different banks.
@@ -113,10 +105,10 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
     pre += vec4f(b_ih[j], b_ih[j + H], b_ih[j + 2u * H], b_ih[j + 3u * H]);
     pre += vec4f(b_hh[j], b_hh[j + H], b_hh[j + 2u * H], b_hh[j + 3u * H]);
   }
-  let gt = vec4f(sigmoid(pre.x), sigmoid(pre.y), tanh_c(pre.z), sigmoid(pre.w));
+  let gt = vec4f(safe_sigmoid(pre.x), safe_sigmoid(pre.y), safe_tanh(pre.z), safe_sigmoid(pre.w));
   let c = gt.y * c_prev_fwd(b, j) + gt.x * gt.z;
   let o = (p.t * B + b) * H + j;
-  out[o] = gt.w * tanh_c(c);
+  out[o] = gt.w * safe_tanh(c);
   cells[o] = c;
   gates[o] = gt;
 }
@@ -140,7 +132,7 @@ fn cell_grad(b: u32, u: u32) -> CellGrad {
   var dh = ds_in[s];
   if (HAS_DOUT) { dh += dout[o]; }
   let gt = gates_saved[o];
-  let tc = tanh_c(cells_saved[o]);
+  let tc = safe_tanh(cells_saved[o]);
   var cp: f32;
   if (p.t_prev == NO_STEP) { cp = state0[n + s]; } else { cp = cells_saved[p.t_prev * n + s]; }
   let dc = dh * gt.w * (1.0 - tc * tc) + ds_in[n + s];

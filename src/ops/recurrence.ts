@@ -2,6 +2,7 @@
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
 import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
+import activationSnippet from '../../shaders/activation.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
 import { wgslConstant, withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
@@ -51,9 +52,9 @@ export interface SequenceResult {
 /** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
 export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
 
-/** A cell's WGSL with the shared recurrence snippet appended. */
+/** A cell's WGSL with the shared recurrence and (NaN-propagating) activation snippets appended. */
 export function cellSource(source: string): string {
-  return withSnippets(source, recurrenceSnippet);
+  return withSnippets(source, recurrenceSnippet, activationSnippet);
 }
 
 /** A cell kernel's sizes (its StepParams without the step). */
