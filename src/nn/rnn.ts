@@ -11,7 +11,8 @@ import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '..
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
-import { Module, uniformParameter, initRng } from './module.js';
+import { Module, uniformParameter, initRng, parameterAllocations, type ParameterSpec } from './module.js';
+import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { positiveInteger } from '../core/validate.js';
 
 export type { CellMode };
@@ -36,6 +37,32 @@ interface DirectionParams {
   wHH: Parameter; // [G*H, H]
   bIH: Parameter | null; // [G*H]
   bHH: Parameter | null; // [G*H]
+}
+
+/**
+ * A recurrent layer's parameters in PyTorch's registration order (weight_ih, weight_hh, bias_ih, bias_hh per
+ * layer and direction), so their sizes can be checked before any is made.
+ */
+export function recurrentParameters(mode: CellMode, o: {
+  inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; bias: boolean;
+}): ParameterSpec[] {
+  const H = o.hiddenSize;
+  const GH = CELLS[mode].gates * H;
+  const D = o.bidirectional ? 2 : 1;
+  const specs: ParameterSpec[] = [];
+  for (let l = 0; l < o.numLayers; l++) {
+    const inputs = l === 0 ? o.inputSize : D * H;
+    for (let d = 0; d < D; d++) {
+      const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      specs.push({ name: `weight_ih${suffix}`, shape: [GH, inputs], lower: l === 0 ? 'inputSize or hiddenSize' : 'hiddenSize' });
+      specs.push({ name: `weight_hh${suffix}`, shape: [GH, H], lower: 'hiddenSize' });
+      if (o.bias) {
+        specs.push({ name: `bias_ih${suffix}`, shape: [GH], lower: 'hiddenSize' });
+        specs.push({ name: `bias_hh${suffix}`, shape: [GH], lower: 'hiddenSize' });
+      }
+    }
+  }
+  return specs;
 }
 
 export abstract class RNNBase extends Module {
@@ -64,24 +91,23 @@ export abstract class RNNBase extends Module {
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
     this.gates = CELLS[mode].gates;
+    const specs = recurrentParameters(mode, this);
+    checkAllocation(ctx, name, withTrainingState(parameterAllocations(specs)), 'hiddenSize, inputSize or numLayers', TRAINING_STATE);
     const rng = initRng(opts.seed);
-    const H = this.hiddenSize;
-    const GH = this.gates * H;
-    const bound = 1 / Math.sqrt(H);
-    for (let l = 0; l < this.numLayers; l++) {
-      const inputs = l === 0 ? this.inputSize : this.numDirections * H;
-      const dirs: DirectionParams[] = [];
-      for (let d = 0; d < this.numDirections; d++) {
-        const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh per layer and direction.
-        const wIH = this.registerParameter(`weight_ih${suffix}`, uniformParameter(ctx, [GH, inputs], bound, rng));
-        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, H], bound, rng));
-        const bIH = this.bias ? this.registerParameter(`bias_ih${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
-        const bHH = this.bias ? this.registerParameter(`bias_hh${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
-        dirs.push({ wIH, wHH, bIH, bHH });
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    this.building(() => {
+      const made = specs.map((spec) => this.registerParameter(spec.name, uniformParameter(ctx, spec.shape, bound, rng)));
+      const perDirection = this.bias ? 4 : 2;
+      for (let l = 0; l < this.numLayers; l++) {
+        const dirs: DirectionParams[] = [];
+        for (let d = 0; d < this.numDirections; d++) {
+          const first = (l * this.numDirections + d) * perDirection;
+          const [wIH, wHH, bIH = null, bHH = null] = made.slice(first, first + perDirection);
+          dirs.push({ wIH, wHH, bIH, bHH });
+        }
+        this.layers.push(dirs);
       }
-      this.layers.push(dirs);
-    }
+    });
   }
 
   get numDirections(): number {
@@ -113,8 +139,9 @@ export abstract class RNNBase extends Module {
 
   protected checkState(state: Tensor | undefined | null, what: string, B: number): void {
     if (!state) return;
+    if (state.dtype !== 'float32') throw new TypeError(`${this.name}: ${what} must be float32, got ${state.dtype}`);
     const want = [this.numDirections * this.numLayers, B, this.hiddenSize];
-    if (state.dtype !== 'float32' || state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
+    if (state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
       throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}`);
     }
   }
