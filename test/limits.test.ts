@@ -67,6 +67,10 @@ describe('layers and models are sized before anything is made', () => {
         expect(err.message).not.toMatch(/typed array/i);
         expect(err.message).toMatch(/needs [\d.]+ GiB \(\d+ bytes\), over this adapter's/);
       }
+      const emb = refusedLeavingNothing(c, () => new wr.nn.Embedding(c, { numEmbeddings: 2 ** 31, embeddingDim: 2 }));
+      expect(emb.message).toMatch(/^Embedding: weight \[2147483648, 2\] needs 16\.0 GiB .*; lower numEmbeddings or embeddingDim$/);
+      const cell = refusedLeavingNothing(c, () => new wr.nn.LSTMCell(c, { inputSize: 3, hiddenSize: 2 ** 31 }));
+      expect(cell.message).toMatch(/^LSTMCell: weight_ih \[8589934592, 3\] needs .*; lower inputSize or hiddenSize$/);
       const err = refusedLeavingNothing(c, () => new wr.lm.CharRNN(c, { vocabSize: 2 ** 31, hiddenSize: 4, cell: 'gru' }));
       expect(err.message).toMatch(/^CharRNN: rnn\.weight_ih_l0 \[12, 2147483648\] needs .*; lower vocabSize or hiddenSize$/);
     } finally {
@@ -205,6 +209,8 @@ describe('states, contexts and device loss', () => {
     expect(() => rnn.forward(x, h0)).toThrow(new TypeError('RNN: h0 must be float32, got int32'));
     const lstm = new wr.nn.LSTM(ctx, { inputSize: 3, hiddenSize: 4, seed: 1 });
     expect(() => lstm.forward(x, [ctx.zeros([1, 1, 4]), h0])).toThrow('LSTM: c0 must be float32, got int32');
+    const cell = new wr.nn.GRUCell(ctx, { inputSize: 3, hiddenSize: 4, seed: 1 });
+    expect(() => cell.forward(ctx.zeros([1, 3]), ctx.zeros([1, 4], 'int32'))).toThrow(/^GRUCell: \w+ must be float32, got int32$/);
   });
 
   it('tensors of two contexts in one op: an Error naming both, before the GPU sees it', async () => {
