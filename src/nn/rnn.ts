@@ -27,6 +27,13 @@ export interface RNNOptions {
   seed?: number;
 }
 export type GRUOptions = Omit<RNNOptions, 'nonlinearity'>;
+
+/** Per-call options of forward (API.md 10). */
+export interface RecurrentForwardOptions {
+  /** Steps per batch row, each 1..T, in any order: PyTorch's pack_padded_sequence(enforce_sorted=False) → layer →
+   *  pad_packed_sequence(total_length=T). The output is zero past each row's length; hN is each row's last state. */
+  lengths?: readonly number[] | Int32Array;
+}
 export type LSTMOptions = Omit<RNNOptions, 'nonlinearity'>;
 
 const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
@@ -89,7 +96,7 @@ export abstract class RNNBase extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
-  private get name(): string {
+  protected get name(): string {
     return NAMES[this.mode];
   }
 
@@ -120,17 +127,39 @@ export abstract class RNNBase extends Module {
     }
   }
 
+  /** Checks lengths against the input's T and B; returns them as int32 (null when not given). */
+  protected checkLengths(lengths: RecurrentForwardOptions['lengths'], T: number, B: number): Int32Array | null {
+    if (lengths === undefined || lengths === null) return null;
+    const name = this.name;
+    if (!Array.isArray(lengths) && !(lengths instanceof Int32Array)) {
+      throw new TypeError(`${name}: lengths must be a number[] or Int32Array, got ${Object.prototype.toString.call(lengths)}`);
+    }
+    if (lengths.length !== B) throw new RangeError(`${name}: lengths has ${lengths.length} entries, expected one per batch row (${B})`);
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > T) {
+        throw new RangeError(`${name}: lengths[${b}] = ${String(n)} is outside 1..${T} (row ${b}; T = ${T})`);
+      }
+    }
+    return Int32Array.from(lengths);
+  }
+
   /** Runs all layers and directions. Returns output [T, B, D*H] (time-major) and the final states. */
-  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null): { output: Tensor; hN: Tensor; cN: Tensor | null } {
+  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: RecurrentForwardOptions = {}): { output: Tensor; hN: Tensor; cN: Tensor | null } {
     // Everything is checked before the first allocation, so bad input leaves nothing behind.
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${this.name}: forward options must be an object, got ${String(opts)}`);
     const { T, B, ids } = this.checkInput(x);
     this.checkState(h0, 'h0', B);
     this.checkState(c0, 'c0', B);
+    const lengthValues = this.checkLengths(opts.lengths, T, B);
+    // Uploaded once, shared by every layer and direction (the tape keeps its own views).
+    const lengths = lengthValues ? this.ctx.tensor(lengthValues, [B], 'int32') : null;
     const xt = this.batchFirst ? transpose01(x) : x;
     const H = this.hiddenSize;
     const GH = this.gates * H;
     const D = this.numDirections;
     const temps: Tensor[] = xt !== x ? [xt] : [];
+    if (lengths) temps.push(lengths);
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
     // The [B, H] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
@@ -164,6 +193,7 @@ export abstract class RNNBase extends Module {
           h0: stateFor(h0, l * D + d),
           c0: this.mode === 'lstm' ? stateFor(c0, l * D + d) : null,
           reverse: d === 1,
+          lengths,
         };
         const r = this.cell(args);
         outs.push(r.output);
@@ -208,8 +238,8 @@ export class RNN extends RNNBase {
   }
 
   /** x: [T, B, inputSize] (or [B, T, ...] with batchFirst) or int32 ids; h0: [D*numLayers, B, H]. */
-  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
-    const { output, hN } = this.run(x, h0 ?? null, null);
+  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
+    const { output, hN } = this.run(x, h0 ?? null, null, opts);
     return [output, hN];
   }
 }
@@ -226,8 +256,8 @@ export class GRU extends RNNBase {
     super(ctx, 'gru', { ...opts, nonlinearity: 'tanh' });
   }
 
-  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
-    const { output, hN } = this.run(x, h0 ?? null, null);
+  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
+    const { output, hN } = this.run(x, h0 ?? null, null, opts);
     return [output, hN];
   }
 }
@@ -239,11 +269,11 @@ export class LSTM extends RNNBase {
     super(ctx, 'lstm', { ...opts, nonlinearity: 'tanh' });
   }
 
-  forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  forward(x: Tensor, state?: [Tensor, Tensor] | null, opts?: RecurrentForwardOptions): [Tensor, [Tensor, Tensor]] {
     if (state && (!Array.isArray(state) || state.length !== 2)) {
       throw new TypeError('LSTM: the state must be a pair [h0, c0]');
     }
-    const { output, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null);
+    const { output, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null, opts);
     return [output, [hN, cN!]];
   }
 }

@@ -1,6 +1,10 @@
 // What every fused recurrent cell (rnn_cell, gru_cell, lstm_cell) shares: the op's arguments, the order of
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
+// Variable-length batches (API.md 10) live here too: each row b runs the steps t < lengths[b]; the cell kernels
+// skip the rest (zeros forward, dh passed through backward), and the state copies below pick each row's own
+// last (forward) or first (reverse) step, shaders/recurrence.wgsl.
+import source from '../../shaders/recurrence.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
 import type { Context } from '../core/context.js';
 import type { GradSink } from '../core/autograd.js';
@@ -18,6 +22,7 @@ export interface SequenceArgs {
   h0: Tensor | null; // [B, H]; null: zeros
   c0?: Tensor | null; // [B, H] (LSTM only); null: zeros
   reverse: boolean; // process t = T-1 … 0 (the backward direction of a bidirectional layer)
+  lengths?: Tensor | null; // int32 [B] steps per row, each 1..T (checked by the caller); null: all T
 }
 
 export interface SequenceResult {
@@ -40,6 +45,9 @@ export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T
   }
   if (a.wHH.shape[0] !== G * H) throw new RangeError(`${cell}: weight_hh ${shapeString(a.wHH.shape)} should be [${G * H}, ${H}]`);
   if (T < 1) throw new RangeError(`${cell}: the sequence is empty (T = 0)`);
+  if (a.lengths && (a.lengths.dtype !== 'int32' || a.lengths.numel !== B)) {
+    throw new RangeError(`${cell}: lengths ${a.lengths.dtype} ${shapeString(a.lengths.shape)} should be int32 [${B}]`);
+  }
   for (const [name, t] of [['h0', a.h0], ['c0', a.c0]] as const) {
     if (t && (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H)) {
       throw new RangeError(`${cell}: ${name} ${shapeString(t.shape)} should be [${B}, ${H}]`);
@@ -82,16 +90,59 @@ export function stepSlice(states: Tensor, t: number, B: number, H: number): Tens
   return out;
 }
 
-/** prev[T, B, H]: row t = the state step t started from (h0 for the first processed step). */
-export function previousStates(states: Tensor, initial: Tensor, T: number, B: number, H: number, reverse: boolean): Tensor {
-  const prev = states.ctx.empty([T, B, H], 'float32', 'prev-states');
-  const n = B * H;
-  const first = reverse ? T - 1 : 0;
-  copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: first * n });
+const RECURRENCE_FILE = 'recurrence.wgsl';
+const RECURRENCE_WG = 64;
+
+/** Kernel constants and the binding that tell a cell kernel the row lengths (a stand-in when there are none). */
+export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined): { HAS_LENGTHS: number; binding: Tensor | GPUBuffer } {
+  return lengths ? { HAS_LENGTHS: 1, binding: lengths } : { HAS_LENGTHS: 0, binding: ctx.dummyBuffer() };
+}
+
+/** Where one field sits in a [T, B, W] sequence of records: `stride` words per element, the field at `offset`. */
+export interface StepField { stride: number; offset: number }
+const PLAIN: StepField = { stride: 1, offset: 0 };
+
+/**
+ * The final [B, W] state of a direction: step `last` of every row, or with lengths in the forward direction
+ * each row's own last step lengths[b] − 1 (one dispatch either way; a view when T = 1 and the field is plain).
+ */
+export function finalState(steps: Tensor, last: number, B: number, W: number, lengths: Tensor | null | undefined,
+  reverse: boolean, field: StepField = PLAIN): Tensor {
+  if (!lengths || reverse) {
+    if (field === PLAIN) return stepSlice(steps, last, B, W);
+    const out = steps.ctx.empty([B, W], 'float32', 'state');
+    copyBlockInto(out, steps, { rows: B * W, cols: 1, srcStride: field.stride, srcOffset: last * B * W * field.stride + field.offset, dstStride: 1, dstOffset: 0 });
+    return out;
+  }
+  const ctx = steps.ctx;
+  const out = ctx.empty([B, W], 'float32', 'state');
+  const kernel = ctx.kernel({ file: RECURRENCE_FILE, source, entry: 'last_step_gather' });
+  ctx.dispatch(kernel, [Math.ceil((B * W) / RECURRENCE_WG)], [lengths, steps, out], [steps.shape[0], B, W, field.stride, field.offset]);
+  return out;
+}
+
+/**
+ * prev[T, B, W]: row t = the state step t started from (h0 for the first processed step; with lengths in the
+ * reverse direction, row b starts at step lengths[b] − 1 and is at h0 until then). `initial` holds h0 in its
+ * first B·W words.
+ */
+export function previousStates(states: Tensor, initial: Tensor, T: number, B: number, W: number, reverse: boolean,
+  lengths?: Tensor | null): Tensor {
+  const ctx = states.ctx;
+  const prev = ctx.empty([T, B, W], 'float32', 'prev-states');
+  const n = B * W;
   if (T > 1) {
     // forward: prev[1..T) = states[0..T-1);  reverse: prev[0..T-1) = states[1..T)
     const block = { rows: 1, cols: (T - 1) * n, srcStride: 0, dstStride: 0 };
     copyBlockInto(prev, states, reverse ? { ...block, srcOffset: n, dstOffset: 0 } : { ...block, srcOffset: 0, dstOffset: n });
+  }
+  if (lengths && reverse) {
+    // Until its first step lengths[b] − 1 a row is still at h0 (those steps' gate gradients are zero anyway).
+    const kernel = ctx.kernel({ file: RECURRENCE_FILE, source, entry: 'first_step_scatter' });
+    ctx.dispatch(kernel, [Math.ceil(n / RECURRENCE_WG)], [lengths, initial, prev], [T, B, W, 1, 0]);
+  } else {
+    const first = reverse ? T - 1 : 0;
+    copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: first * n });
   }
   return prev;
 }

@@ -2,8 +2,8 @@
 import source from '../../shaders/rnn_cell.wgsl?raw';
 import { record } from '../core/autograd.js';
 import {
-  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, stepSlice, previousStates,
-  finishRecurrentBackward, stateGradPingPong,
+  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, finalState, previousStates,
+  finishRecurrentBackward, stateGradPingPong, lengthsBinding,
 } from './recurrence.js';
 
 const FILE = 'rnn_cell.wgsl';
@@ -15,17 +15,22 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
   const ctx = xProj.ctx;
   const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
   const hasBias = bIH !== null && bHH !== null;
-  const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 };
+  const lengths = args.lengths ?? null;
+  const lens = lengthsBinding(ctx, lengths);
+  const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, HAS_LENGTHS: lens.HAS_LENGTHS };
   const groups = [Math.ceil((B * H) / WG)];
   const output = ctx.empty([T, B, H], 'float32', 'rnn-output');
   const forward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_forward', constants });
   const unused = ctx.dummyBuffer();
   for (const t of stepOrder(T, reverse)) {
-    ctx.dispatch(forward, groups, [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output], [T, B, H, t, previousStep(t, T, reverse)]);
+    ctx.dispatch(forward, groups,
+      [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output, null, null, null, null, null, lens.binding],
+      [T, B, H, t, previousStep(t, T, reverse)]);
   }
-  const hN = stepSlice(output, reverse ? 0 : T - 1, B, H);
+  const hN = finalState(output, reverse ? 0 : T - 1, B, H, lengths, reverse);
 
-  record('RNN', [xProj, wHH, bIH, bHH, args.h0], [output, hN], [output, h0, wHH], ([dOut, dHN], sink, [sOut, sH0, sW]) => {
+  const saved = lengths ? [output, h0, wHH, lengths] : [output, h0, wHH];
+  record('RNN', [xProj, wHH, bIH, bHH, args.h0], [output, hN], saved, ([dOut, dHN], sink, [sOut, sH0, sW, sLengths]) => {
     const hasDout = dOut !== null;
     const backward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_backward', constants: { ...constants, HAS_DOUT: hasDout ? 1 : 0 } });
     const dpre = ctx.empty([T, B, H], 'float32', 'rnn-dpre');
@@ -34,10 +39,11 @@ export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 
     for (const t of stepOrder(T, !reverse)) {
       const dhOut = dh.other(dhIn);
       ctx.dispatch(backward, groups,
-        [null, sW, null, null, null, null, dOut ?? unused, dhIn, dhOut, dpre, sOut], [T, B, H, t, previousStep(t, T, reverse)]);
+        [null, sW, null, null, null, null, dOut ?? unused, dhIn, dhOut, dpre, sOut, sLengths ?? unused],
+        [T, B, H, t, previousStep(t, T, reverse)]);
       dhIn = dhOut;
     }
-    const hPrev = previousStates(sOut, sH0, T, B, H, reverse);
+    const hPrev = previousStates(sOut, sH0, T, B, H, reverse, sLengths);
     finishRecurrentBackward(sink, { dGatesX: dpre, dGatesH: dpre, hPrev, dh: dhIn, T, B, H, G: 1 });
     dh.dispose();
     for (const t of [dpre, hPrev]) t.dispose();
