@@ -4,14 +4,11 @@
 //   last_step_gather:   state[b, k] = steps[len[b] − 1, b, k]     (hN / cN of the forward direction)
 //   first_step_scatter: steps[t, b, k] = state[b, k] for t in [len[b] − 1, T)
 //                       (h0 into the reverse direction's previous states: until its first step, a row is still at h0)
-// `stride` and `offset` address one field of an interleaved record (LSTM's saved c); plain [T, B, W] is 1 and 0.
 
 struct Params {
   T: u32,
   B: u32,
-  W: u32,       // features per row
-  stride: u32,  // words per element of `steps`
-  offset: u32,  // word of the field within an element
+  W: u32,  // features per row
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -22,7 +19,7 @@ struct Params {
 const WG: u32 = 64u;
 
 fn step_index(t: u32, b: u32, k: u32) -> u32 {
-  return ((t * p.B + b) * p.W + k) * p.stride + p.offset;
+  return (t * p.B + b) * p.W + k;
 }
 
 @compute @workgroup_size(WG)

@@ -27,6 +27,10 @@ export interface RNNOptions {
   seed?: number;
 }
 export type GRUOptions = Omit<RNNOptions, 'nonlinearity'>;
+export interface LSTMOptions extends GRUOptions {
+  /** PyTorch's proj_size (LSTMP): 0 (none) or 1..hiddenSize−1; h = W_hr·(o ⊙ tanh(c)) then has projSize features. */
+  projSize?: number;
+}
 
 /** Per-call options of forward (API.md 10). */
 export interface RecurrentForwardOptions {
@@ -34,7 +38,6 @@ export interface RecurrentForwardOptions {
    *  pad_packed_sequence(total_length=T). The output is zero past each row's length; hN is each row's last state. */
   lengths?: readonly number[] | Int32Array;
 }
-export type LSTMOptions = Omit<RNNOptions, 'nonlinearity'>;
 
 const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
 const NAMES: Record<CellMode, string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' };
@@ -44,6 +47,7 @@ interface DirectionParams {
   wHH: Parameter; // [G*H, H]
   bIH: Parameter | null; // [G*H]
   bHH: Parameter | null; // [G*H]
+  wHR: Parameter | null; // [P, H] (LSTM with projSize)
 }
 
 export abstract class RNNBase extends Module {
@@ -56,9 +60,11 @@ export abstract class RNNBase extends Module {
   readonly nonlinearity: 'tanh' | 'relu';
   /** Gates per unit: RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o). */
   readonly gates: number;
+  /** LSTM projection size (0: none). */
+  readonly projSize: number;
   protected readonly layers: DirectionParams[][] = [];
 
-  constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions) {
+  constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions & { projSize?: number }) {
     super(ctx);
     const name = NAMES[mode];
     this.inputSize = assertPositiveInt(opts.inputSize, 'inputSize', name);
@@ -72,21 +78,24 @@ export abstract class RNNBase extends Module {
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
     this.gates = GATES[mode];
+    this.projSize = checkProjSize(opts.projSize ?? 0, this.hiddenSize, name);
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const GH = this.gates * H;
     const bound = 1 / Math.sqrt(H);
     for (let l = 0; l < this.numLayers; l++) {
-      const inputs = l === 0 ? this.inputSize : this.numDirections * H;
+      const inputs = l === 0 ? this.inputSize : this.numDirections * P;
       const dirs: DirectionParams[] = [];
       for (let d = 0; d < this.numDirections; d++) {
         const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh per layer and direction.
+        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr per layer and direction.
         const wIH = this.registerParameter(`weight_ih${suffix}`, uniformParameter(ctx, [GH, inputs], bound, rng));
-        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, H], bound, rng));
+        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, P], bound, rng));
         const bIH = this.bias ? this.registerParameter(`bias_ih${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
         const bHH = this.bias ? this.registerParameter(`bias_hh${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
-        dirs.push({ wIH, wHH, bIH, bHH });
+        const wHR = this.projSize ? this.registerParameter(`weight_hr${suffix}`, uniformParameter(ctx, [P, H], bound, rng)) : null;
+        dirs.push({ wIH, wHH, bIH, bHH, wHR });
       }
       this.layers.push(dirs);
     }
@@ -94,6 +103,11 @@ export abstract class RNNBase extends Module {
 
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
+  }
+
+  /** Features of h (output and hN): projSize when projecting, else hiddenSize. */
+  get stateSize(): number {
+    return this.projSize || this.hiddenSize;
   }
 
   protected get name(): string {
@@ -119,11 +133,13 @@ export abstract class RNNBase extends Module {
     return { T, B, ids };
   }
 
-  protected checkState(state: Tensor | undefined | null, what: string, B: number): void {
+  protected checkState(state: Tensor | undefined | null, what: 'h0' | 'c0', B: number): void {
     if (!state) return;
-    const want = [this.numDirections * this.numLayers, B, this.hiddenSize];
+    const W = what === 'h0' ? this.stateSize : this.hiddenSize;
+    const want = [this.numDirections * this.numLayers, B, W];
     if (state.dtype !== 'float32' || state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
-      throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}`);
+      const why = what === 'h0' && this.projSize ? ` (projSize ${this.projSize})` : '';
+      throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}${why}`);
     }
   }
 
@@ -156,18 +172,19 @@ export abstract class RNNBase extends Module {
     const lengths = lengthValues ? this.ctx.tensor(lengthValues, [B], 'int32') : null;
     const xt = this.batchFirst ? transpose01(x) : x;
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const GH = this.gates * H;
     const D = this.numDirections;
     const temps: Tensor[] = xt !== x ? [xt] : [];
     if (lengths) temps.push(lengths);
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
-    // The [B, H] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
+    // The [B, W] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
     // has one slice (a view: no copy), else a copy of slice `index`.
     const stateFor = (s: Tensor | null, index: number): Tensor | null => {
       if (!s) return null;
       const t = s.shape[0] === 1 ? s : narrow0(s, index, 1);
-      const v = t.reshape([B, H]);
+      const v = t.reshape([B, s.shape[2]]);
       if (t !== s) temps.push(t);
       temps.push(v);
       return v;
@@ -189,7 +206,7 @@ export abstract class RNNBase extends Module {
         }
         temps.push(xProj);
         const args: SequenceArgs = {
-          xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH,
+          xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH, wHR: p.wHR,
           h0: stateFor(h0, l * D + d),
           c0: this.mode === 'lstm' ? stateFor(c0, l * D + d) : null,
           reverse: d === 1,
@@ -205,14 +222,14 @@ export abstract class RNNBase extends Module {
       if (layerInput !== xt) temps.push(layerInput);
       layerInput = layerOutput;
     }
-    const stack = (states: Tensor[]): Tensor => {
-      const shaped = states.map((s) => s.reshape([1, B, H]));
+    const stack = (states: Tensor[], W: number): Tensor => {
+      const shaped = states.map((s) => s.reshape([1, B, W]));
       const out = shaped.length === 1 ? shaped[0] : cat(shaped, 0);
       temps.push(...states, ...shaped.filter((s) => s !== out));
       return out;
     };
-    const hN = stack(hNs);
-    const cN = cNs.length ? stack(cNs) : null;
+    const hN = stack(hNs, P);
+    const cN = cNs.length ? stack(cNs, H) : null;
     let output = layerInput;
     if (this.batchFirst) {
       output = transpose01(layerInput);
@@ -248,6 +265,17 @@ export class RNN extends RNNBase {
 /** PyTorch's GRU and LSTM take no nonlinearity: say so rather than silently ignore it. */
 function rejectNonlinearity(opts: object, name: string): void {
   if ('nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNN has one)`);
+}
+
+/** PyTorch's proj_size rules: an integer, 0 (none) or below hiddenSize, and only for LSTM. */
+function checkProjSize(projSize: unknown, hiddenSize: number, name: string): number {
+  if (projSize === 0) return 0;
+  if (name !== 'LSTM') throw new TypeError(`${name}: projSize is only supported for LSTM, not RNN or GRU`);
+  if (typeof projSize !== 'number' || !Number.isInteger(projSize) || projSize < 0) {
+    throw new RangeError(`${name}: projSize should be a positive integer or zero to disable projections, got ${String(projSize)}`);
+  }
+  if (projSize >= hiddenSize) throw new RangeError(`${name}: projSize (${projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
+  return projSize;
 }
 
 export class GRU extends RNNBase {

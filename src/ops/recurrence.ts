@@ -16,44 +16,50 @@ import { copyBlockInto } from './layout.js';
 /** One direction of one layer over the whole sequence. G = gates per unit (RNN 1, GRU 3, LSTM 4). */
 export interface SequenceArgs {
   xProj: Tensor; // [T, B, G*H] input projection x·W_ihᵀ, without bias (time-major)
-  wHH: Tensor; // [G*H, H] recurrent weight (PyTorch layout)
+  wHH: Tensor; // [G*H, P] recurrent weight (PyTorch layout); P = H without projection
   bIH: Tensor | null; // [G*H]
   bHH: Tensor | null; // [G*H]
-  h0: Tensor | null; // [B, H]; null: zeros
+  h0: Tensor | null; // [B, P]; null: zeros
   c0?: Tensor | null; // [B, H] (LSTM only); null: zeros
+  wHR?: Tensor | null; // [P, H] projection (LSTM's proj_size); null: none, P = H
   reverse: boolean; // process t = T-1 … 0 (the backward direction of a bidirectional layer)
   lengths?: Tensor | null; // int32 [B] steps per row, each 1..T (checked by the caller); null: all T
 }
 
 export interface SequenceResult {
-  output: Tensor; // [T, B, H] hidden state at every step, indexed by time (not by processing order)
-  hN: Tensor; // [B, H] state after the last processed step
+  output: Tensor; // [T, B, P] hidden state at every step, indexed by time (not by processing order)
+  hN: Tensor; // [B, P] state after the last processed step
   cN?: Tensor; // [B, H] (LSTM)
 }
 
 /** Marks "no previous step": the kernel reads h0 (and c0) instead. */
 export const NO_STEP = 0xffffffff;
 
-/** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0]. */
-export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5 }
+/** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0, wHR]. */
+export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5, WHR = 6 }
 
-export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T: number; B: number; H: number } {
+/** T, B, hidden units H and state features P (the projection's size, else H). */
+export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T: number; B: number; H: number; P: number } {
   const [T, B, GH] = a.xProj.shape;
-  const H = a.wHH.shape[1];
+  const P = a.wHH.shape[1];
+  const H = a.wHR ? a.wHR.shape[1] : P;
   if (a.xProj.shape.length !== 3 || GH !== G * H) {
     throw new RangeError(`${cell}: input projection ${shapeString(a.xProj.shape)} should be [T, B, ${G * H}]`);
   }
-  if (a.wHH.shape[0] !== G * H) throw new RangeError(`${cell}: weight_hh ${shapeString(a.wHH.shape)} should be [${G * H}, ${H}]`);
+  if (a.wHH.shape[0] !== G * H) throw new RangeError(`${cell}: weight_hh ${shapeString(a.wHH.shape)} should be [${G * H}, ${P}]`);
+  if (a.wHR && (a.wHR.shape.length !== 2 || a.wHR.shape[0] !== P || P >= H)) {
+    throw new RangeError(`${cell}: weight_hr ${shapeString(a.wHR.shape)} should be [P, ${H}] with P = weight_hh's ${P} columns < ${H}`);
+  }
   if (T < 1) throw new RangeError(`${cell}: the sequence is empty (T = 0)`);
   if (a.lengths && (a.lengths.dtype !== 'int32' || a.lengths.numel !== B)) {
     throw new RangeError(`${cell}: lengths ${a.lengths.dtype} ${shapeString(a.lengths.shape)} should be int32 [${B}]`);
   }
-  for (const [name, t] of [['h0', a.h0], ['c0', a.c0]] as const) {
-    if (t && (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H)) {
-      throw new RangeError(`${cell}: ${name} ${shapeString(t.shape)} should be [${B}, ${H}]`);
+  for (const [name, t, W] of [['h0', a.h0, P], ['c0', a.c0, H]] as const) {
+    if (t && (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== W)) {
+      throw new RangeError(`${cell}: ${name} ${shapeString(t.shape)} should be [${B}, ${W}]`);
     }
   }
-  return { T, B, H };
+  return { T, B, H, P };
 }
 
 /**
@@ -98,26 +104,17 @@ export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined)
   return lengths ? { HAS_LENGTHS: 1, binding: lengths } : { HAS_LENGTHS: 0, binding: ctx.dummyBuffer() };
 }
 
-/** Where one field sits in a [T, B, W] sequence of records: `stride` words per element, the field at `offset`. */
-export interface StepField { stride: number; offset: number }
-const PLAIN: StepField = { stride: 1, offset: 0 };
-
 /**
  * The final [B, W] state of a direction: step `last` of every row, or with lengths in the forward direction
- * each row's own last step lengths[b] − 1 (one dispatch either way; a view when T = 1 and the field is plain).
+ * each row's own last step lengths[b] − 1 (one dispatch either way; a view when T = 1).
  */
 export function finalState(steps: Tensor, last: number, B: number, W: number, lengths: Tensor | null | undefined,
-  reverse: boolean, field: StepField = PLAIN): Tensor {
-  if (!lengths || reverse) {
-    if (field === PLAIN) return stepSlice(steps, last, B, W);
-    const out = steps.ctx.empty([B, W], 'float32', 'state');
-    copyBlockInto(out, steps, { rows: B * W, cols: 1, srcStride: field.stride, srcOffset: last * B * W * field.stride + field.offset, dstStride: 1, dstOffset: 0 });
-    return out;
-  }
+  reverse: boolean): Tensor {
+  if (!lengths || reverse) return stepSlice(steps, last, B, W);
   const ctx = steps.ctx;
   const out = ctx.empty([B, W], 'float32', 'state');
   const kernel = ctx.kernel({ file: RECURRENCE_FILE, source, entry: 'last_step_gather' });
-  ctx.dispatch(kernel, [Math.ceil((B * W) / RECURRENCE_WG)], [lengths, steps, out], [steps.shape[0], B, W, field.stride, field.offset]);
+  ctx.dispatch(kernel, [Math.ceil((B * W) / RECURRENCE_WG)], [lengths, steps, out], [steps.shape[0], B, W]);
   return out;
 }
 
@@ -139,7 +136,7 @@ export function previousStates(states: Tensor, initial: Tensor, T: number, B: nu
   if (lengths && reverse) {
     // Until its first step lengths[b] − 1 a row is still at h0 (those steps' gate gradients are zero anyway).
     const kernel = ctx.kernel({ file: RECURRENCE_FILE, source, entry: 'first_step_scatter' });
-    ctx.dispatch(kernel, [Math.ceil(n / RECURRENCE_WG)], [lengths, initial, prev], [T, B, W, 1, 0]);
+    ctx.dispatch(kernel, [Math.ceil(n / RECURRENCE_WG)], [lengths, initial, prev], [T, B, W]);
   } else {
     const first = reverse ? T - 1 : 0;
     copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: first * n });
@@ -150,16 +147,18 @@ export function previousStates(states: Tensor, initial: Tensor, T: number, B: nu
 /**
  * The end of BPTT, shared by all cells. dGatesX [T, B, G*H] is the gradient of the input-side pre-activations,
  * dGatesH that of the recurrent side (they differ only for GRU's n gate); hPrev [T, B, H] the states each step
- * started from; dh (and dc) the gradient left for h0 (c0). Everything accumulates into the sink.
+ * started from ([T, B, P], P = H unless projected); dh (and dc) the gradient left for h0 (c0). Everything
+ * accumulates into the sink.
  */
 export function finishRecurrentBackward(
   sink: GradSink,
-  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; dh: Tensor; dc?: Tensor | null; T: number; B: number; H: number; G: number },
+  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; dh: Tensor; dc?: Tensor | null; T: number; B: number; H: number; G: number; P?: number },
 ): void {
   const rows = g.T * g.B;
   const GH = g.G * g.H;
+  const P = g.P ?? g.H;
   const dW = sink.target(CellInput.WHH);
-  if (dW) matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.H, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, H]
+  if (dW) matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, P, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, P]
   const dbIH = sink.target(CellInput.BIH);
   if (dbIH) sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
   const dbHH = sink.target(CellInput.BHH);
