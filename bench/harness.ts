@@ -1,6 +1,7 @@
 // Shared by the bench's Node and browser entries and its suites: suite discovery, adapter naming, timing.
 // Everything here runs in both places, so it uses no Node or DOM APIs beyond performance.now().
 import type * as webrnn from '../src/index.js';
+import { describeAdapter as adapterName } from '../src/core/device.js';
 
 export type WR = typeof webrnn;
 export type Context = webrnn.Context;
@@ -28,11 +29,10 @@ export const suites: Suite[] = Object.keys(modules)
 
 // ---- the adapter --------------------------------------------------------------------------------------------
 
-/** "vendor / architecture / device / description" from adapter.info, empty fields left out. */
+/** "vendor / architecture / device / description" from adapter.info (the library's describeAdapter). */
 export function describeAdapter(info: GPUAdapterInfo | null): string {
   if (!info) return 'unknown adapter (no adapter info)';
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
-  return parts.length ? parts.join(' / ') : 'unknown adapter (adapter info is empty)';
+  return adapterName(info) || 'unknown adapter (adapter info is empty)';
 }
 
 // ---- timing -------------------------------------------------------------------------------------------------

@@ -19,34 +19,10 @@ override ACCUMULATE: bool = false;  // backward adds into dlogits (else: overwri
 @group(0) @binding(7) var<storage, read> dloss: array<f32>;           // [1]
 @group(0) @binding(8) var<storage, read> row_loss_in: array<f32>;     // [N]
 
-const WG: u32 = 256u;
 // A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
 var<private> NAN_BITS: u32 = 0x7fc00000u;
-var<workgroup> scratch: array<f32, WG>;
-
-fn workgroup_max(li: u32, v: f32) -> f32 {
-  scratch[li] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] = max(scratch[li], scratch[li + s]); }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn workgroup_sum(li: u32, v: f32) -> f32 {
-  scratch[li] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (li < s) { scratch[li] += scratch[li + s]; }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
+const ROWWISE_WG: u32 = 64u;  // cross_entropy_forward_rowwise: rows per workgroup
+// WG, flat_index, workgroup_max and workgroup_sum come from common.wgsl (appended).
 
 // Saves row n's log-sum-exp l and writes its loss l - logits[n, target]; NaN for a target outside [0, C).
 fn write_row(n: u32, l: f32) {
@@ -77,9 +53,9 @@ fn cross_entropy_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgrou
 
 // The same with one thread per row and no barriers, for CPU-emulated adapters (SwiftShader), where a
 // 256-thread workgroup per row spends its time switching between threads at every barrier.
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWWISE_WG)
 fn cross_entropy_forward_rowwise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let n = gid.x + gid.y * groups.x * 64u;
+  let n = gid.x + gid.y * groups.x * ROWWISE_WG;
   if (n >= p.N) { return; }
   let base = n * p.C;
   var m = -3.4e38;
@@ -100,7 +76,7 @@ fn cross_entropy_mean(@builtin(local_invocation_index) li: u32) {
 
 @compute @workgroup_size(WG)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let idx = gid.x + gid.y * groups.x * WG;
+  let idx = flat_index(gid, groups);
   if (idx >= p.N * p.C) { return; }
   let n = idx / p.C;
   let c = idx % p.C;

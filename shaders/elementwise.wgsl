@@ -1,12 +1,19 @@
 // Elementwise ops and their gradients over flat float arrays of n elements.
 // Forward entries write `out`; backward entries accumulate (+=) into `out`, which is then a gradient.
 
-struct Params {
+// fill, accumulate, scale_forward
+struct ScaledParams {
   n: u32,      // number of elements
   alpha: f32,  // fill value / scale
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+// the others
+struct SizeParams {
+  n: u32,  // number of elements
+}
+
+@group(0) @binding(0) var<uniform> scaled: ScaledParams;
+@group(0) @binding(4) var<uniform> sized: SizeParams;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;  // [n]
 @group(0) @binding(2) var<storage, read> a: array<f32>;          // [n]
 @group(0) @binding(3) var<storage, read> b: array<f32>;          // [n]
@@ -14,11 +21,7 @@ struct Params {
 // 0 = tanh, 1 = sigmoid, 2 = relu
 override OP: u32 = 0u;
 
-const WG: u32 = 256u;
-
-fn index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * WG;
-}
+// WG and flat_index come from common.wgsl (appended).
 
 // tanh clamped first: some drivers compute tanh through exp and return NaN for |x| > ~44.
 fn tanh_safe(x: f32) -> f32 {
@@ -45,55 +48,55 @@ fn activate_grad_from_output(y: f32) -> f32 {
 // out[i] = alpha
 @compute @workgroup_size(WG)
 fn fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] = p.alpha; }
+  let i = flat_index(gid, groups);
+  if (i < scaled.n) { out[i] = scaled.alpha; }
 }
 
 // out[i] += alpha * a[i]   (gradient accumulation; add_backward is two of these)
 @compute @workgroup_size(WG)
 fn accumulate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] += p.alpha * a[i]; }
+  let i = flat_index(gid, groups);
+  if (i < scaled.n) { out[i] += scaled.alpha * a[i]; }
 }
 
 // out[i] = alpha * a[i]
 @compute @workgroup_size(WG)
 fn scale_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] = p.alpha * a[i]; }
+  let i = flat_index(gid, groups);
+  if (i < scaled.n) { out[i] = scaled.alpha * a[i]; }
 }
 
 // out = a + b
 @compute @workgroup_size(WG)
 fn add_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] = a[i] + b[i]; }
+  let i = flat_index(gid, groups);
+  if (i < sized.n) { out[i] = a[i] + b[i]; }
 }
 
 // out = a * b
 @compute @workgroup_size(WG)
 fn mul_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] = a[i] * b[i]; }
+  let i = flat_index(gid, groups);
+  if (i < sized.n) { out[i] = a[i] * b[i]; }
 }
 
 // d_lhs += dout * rhs   (called once per operand: a = dout, b = the other operand)
 @compute @workgroup_size(WG)
 fn mul_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] += a[i] * b[i]; }
+  let i = flat_index(gid, groups);
+  if (i < sized.n) { out[i] += a[i] * b[i]; }
 }
 
 // out = f(a)
 @compute @workgroup_size(WG)
 fn activation_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] = activate(a[i]); }
+  let i = flat_index(gid, groups);
+  if (i < sized.n) { out[i] = activate(a[i]); }
 }
 
 // dinp += dout * f'(x), with a = dout and b = the saved output y = f(x)
 @compute @workgroup_size(WG)
 fn activation_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { out[i] += a[i] * activate_grad_from_output(b[i]); }
+  let i = flat_index(gid, groups);
+  if (i < sized.n) { out[i] += a[i] * activate_grad_from_output(b[i]); }
 }

@@ -25,7 +25,7 @@ struct Params {
 override TRANSPOSED: bool = false;
 override ACCUMULATE: bool = false;  // forward adds into out, backward into dtable (else: overwrite every element)
 
-const WG: u32 = 256u;
+// WG and flat_index come from common.wgsl (appended).
 // A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 
@@ -36,7 +36,7 @@ fn table_index(v: u32, d: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn gather_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let idx = gid.x + gid.y * groups.x * WG;
+  let idx = flat_index(gid, groups);
   if (idx >= p.N * p.D) { return; }
   let n = idx / p.D;
   let d = idx % p.D;
@@ -99,7 +99,7 @@ fn gather_order(@builtin(global_invocation_id) gid: vec3u) {
 // One thread per table element: sums its bucket's rows of dout in index order.
 @compute @workgroup_size(WG)
 fn gather_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let idx = gid.x + gid.y * groups.x * WG;
+  let idx = flat_index(gid, groups);
   if (idx >= p.V * p.D) { return; }
   var v: u32; var d: u32;
   if (TRANSPOSED) { d = idx / p.V; v = idx % p.V; } else { v = idx / p.D; d = idx % p.D; }

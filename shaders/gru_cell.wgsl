@@ -16,15 +16,7 @@
 // passes dh through unchanged; a step whose previous step lies past the row's end (the reverse direction's first)
 // starts from h0.
 
-struct Params {
-  T: u32,
-  B: u32,
-  H: u32,
-  t: u32,       // time index of this step
-  t_prev: u32,  // time index of the previous step, or 0xffffffff at the first step (read h0)
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// p: StepParams (T, B, H, P = H, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;            // [T, B, 3H]
 @group(0) @binding(2) var<storage, read> w_hh: array<f32>;             // [3H, H]
 @group(0) @binding(3) var<storage, read> b_ih: array<f32>;             // [3H]
@@ -47,7 +39,6 @@ override SAVE: bool = true;       // false: no gradient needed, skip writing the
 override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, only h_N
 override HAS_LENGTHS: bool = false;
 
-const NO_STEP: u32 = 0xffffffffu;
 const WG: u32 = 64u;
 
 // Clamped so exp cannot overflow on drivers that return NaN rather than inf.

@@ -27,19 +27,10 @@
 // passes (dh, dc) through unchanged; a step whose previous step lies past the row's end (the reverse direction's
 // first) starts from (h0, c0). A workgroup whose rows have all ended returns at once.
 
-struct Params {
-  T: u32,
-  B: u32,
-  H: u32,       // hidden units (c, gates)
-  P: u32,       // features of h: proj_size, or H
-  t: u32,       // time index of this step
-  t_prev: u32,  // time index of the previous step, or 0xffffffff at the first step (read h0, c0)
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// p: StepParams (T, B, H, P, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
 // Forward
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;              // [T, B, 4H] x·W_ihᵀ, no bias
-@group(0) @binding(2) var<storage, read> w_hh: array<f32>;               // [4H, H] (also backward)
+@group(0) @binding(2) var<storage, read> w_hh: array<f32>;               // [4H, P] (also backward)
 @group(0) @binding(3) var<storage, read> b_ih: array<f32>;               // [4H]
 @group(0) @binding(4) var<storage, read> b_hh: array<f32>;               // [4H]
 @group(0) @binding(5) var<storage, read> state0: array<f32>;             // h0 [B, P] then c0 [B, H] (also backward)
@@ -64,7 +55,6 @@ override HAS_DOUT: bool = true;  // false: nothing downstream used `output`, onl
 override HAS_LENGTHS: bool = false;
 override PROJECTED: bool = false;
 
-const NO_STEP: u32 = 0xffffffffu;
 const WG: u32 = 64u;
 const TB: u32 = 8u;   // batch rows per workgroup
 const TU: u32 = 8u;   // hidden units per workgroup (TB · TU = WG)
@@ -205,10 +195,11 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   write_unit(o, gt, c);
 }
 
-// Projection: h_t[b, q] = Σ_j W_hr[q, j] · o_j ⊙ tanh(c_j) (zero past the row's end). Thread = one (b, q).
+// Projection: h_t[b, q] = Σ_j W_hr[q, j] · o_j ⊙ tanh(c_j) (zero past the row's end). Thread = one (b, q),
+// spilling into y beyond the per-dimension limit (as the next two).
 @compute @workgroup_size(WG)
-fn lstm_project_forward(@builtin(global_invocation_id) gid: vec3u) {
-  let idx = gid.x;  // b * P + q
+fn lstm_project_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;  // b * P + q
   if (idx >= p.B * p.P) { return; }
   let b = idx / p.P;
   let q = idx % p.P;
@@ -336,8 +327,8 @@ fn lstm_step_backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocati
 // ds_raw = (W_hrᵀ·dproj, dc_t), and dproj saved for dW_hr. Rows past their end pass (dh, dc) straight to ds_out.
 // Thread = one (b, u), u < H.
 @compute @workgroup_size(WG)
-fn lstm_project_backward(@builtin(global_invocation_id) gid: vec3u) {
-  let idx = gid.x;  // b * H + u
+fn lstm_project_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;  // b * H + u
   if (idx >= p.B * p.H) { return; }
   let H = p.H;
   let P = p.P;

@@ -11,22 +11,42 @@
 // Values that change every step (lr, Adam's bias corrections) come from a small storage buffer, `hyper`,
 // rather than the uniform, so the uniform words of each parameter stay the same from step to step.
 
-struct Params {
-  n: u32,              // number of elements of the parameter / gradient
-  slot: u32,           // adam_step: which pair of `hyper` belongs to this parameter
-  beta1_weight: f32,   // adam_step: 1 - β1 (the lerp weight)
-  beta2: f32,          // adam_step: β2
-  one_minus_beta2: f32,// adam_step: 1 - β2
-  eps: f32,            // adam_step: ε
-  weight_decay: f32,   // sgd_*, adam_step: L2 penalty added to the gradient (0 = none)
-  momentum: f32,       // sgd_momentum_step: momentum factor
-  dampening_keep: f32, // sgd_momentum_step: 1 - dampening
-  flags: u32,          // sgd_momentum_step: bit 0 = first step (buf = g'), bit 1 = nesterov
-  max_norm: f32,       // clip_coefficient: the clipping threshold
-  pad: u32,
+struct SgdParams {
+  n: u32,             // elements of the parameter / gradient
+  weight_decay: f32,  // L2 penalty added to the gradient (0 = none)
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+struct SgdMomentumParams {
+  n: u32,
+  weight_decay: f32,
+  momentum: f32,        // momentum factor
+  dampening_keep: f32,  // 1 - dampening
+  flags: u32,           // bit 0 = first step (buf = g'), bit 1 = nesterov
+}
+
+struct AdamParams {
+  n: u32,
+  weight_decay: f32,
+  slot: u32,             // which pair of `hyper` belongs to this parameter
+  beta1_weight: f32,     // 1 - β1 (the lerp weight)
+  beta2: f32,            // β2
+  one_minus_beta2: f32,  // 1 - β2
+  eps: f32,              // ε
+}
+
+struct ClipParams {
+  max_norm: f32,  // the clipping threshold
+}
+
+struct CountParams {
+  n: u32,  // elements of x
+}
+
+@group(0) @binding(0) var<uniform> sgd: SgdParams;
+@group(0) @binding(8) var<uniform> sgdm: SgdMomentumParams;
+@group(0) @binding(9) var<uniform> adam: AdamParams;
+@group(0) @binding(10) var<uniform> clip: ClipParams;
+@group(0) @binding(11) var<uniform> count: CountParams;
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;     // [n] parameter updated in place (the gradient, for scale_by_coefficient)
 @group(0) @binding(2) var<storage, read> grad: array<f32>;        // [n] gradient of x
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;     // [n] Adam first moment / SGD momentum buffer
@@ -35,55 +55,51 @@ struct Params {
 @group(0) @binding(6) var<storage, read> norm: array<f32>;        // [1] total gradient norm (ops/reduce.ts globalNorm)
 @group(0) @binding(7) var<storage, read_write> coef: array<f32>;  // [1] clipping coefficient
 
-const WG: u32 = 256u;
-
-fn index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * WG;
-}
+// WG and flat_index come from common.wgsl (appended).
 
 // The gradient with L2 weight decay: grad.add(param, alpha=weight_decay).
-fn decayed_grad(i: u32) -> f32 {
+fn decayed_grad(i: u32, weight_decay: f32) -> f32 {
   var g = grad[i];
-  if (p.weight_decay != 0.0) { g = g + p.weight_decay * x[i]; }
+  if (weight_decay != 0.0) { g = g + weight_decay * x[i]; }
   return g;
 }
 
 // x -= lr · g'   (param.add_(grad, alpha=-lr))
 @compute @workgroup_size(WG)
 fn sgd_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i >= p.n) { return; }
-  let g = decayed_grad(i);
+  let i = flat_index(gid, groups);
+  if (i >= sgd.n) { return; }
+  let g = decayed_grad(i, sgd.weight_decay);
   x[i] = x[i] + (-hyper[0]) * g;
 }
 
 // SGD with momentum (torch.optim.SGD momentum / dampening / nesterov).
 @compute @workgroup_size(WG)
 fn sgd_momentum_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i >= p.n) { return; }
-  let g = decayed_grad(i);
+  let i = flat_index(gid, groups);
+  if (i >= sgdm.n) { return; }
+  let g = decayed_grad(i, sgdm.weight_decay);
   var buf: f32;
-  if ((p.flags & 1u) != 0u) {
+  if ((sgdm.flags & 1u) != 0u) {
     buf = g;                                        // torch.clone(d_p)
   } else {
-    buf = m[i] * p.momentum;                        // buf.mul_(momentum)
-    buf = buf + p.dampening_keep * g;               //    .add_(d_p, alpha=1 - dampening)
+    buf = m[i] * sgdm.momentum;                        // buf.mul_(momentum)
+    buf = buf + sgdm.dampening_keep * g;               //    .add_(d_p, alpha=1 - dampening)
   }
   m[i] = buf;
   var d = buf;
-  if ((p.flags & 2u) != 0u) { d = g + p.momentum * buf; }  // d_p.add(buf, alpha=momentum)
+  if ((sgdm.flags & 2u) != 0u) { d = g + sgdm.momentum * buf; }  // d_p.add(buf, alpha=momentum)
   x[i] = x[i] + (-hyper[0]) * d;
 }
 
 // Adam (torch.optim.Adam, amsgrad off, maximize off).
 @compute @workgroup_size(WG)
 fn adam_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i >= p.n) { return; }
-  let g = decayed_grad(i);
+  let i = flat_index(gid, groups);
+  if (i >= adam.n) { return; }
+  let g = decayed_grad(i, adam.weight_decay);
   // exp_avg.lerp_(grad, 1 - β1), with ATen's two-branch lerp
-  let w = p.beta1_weight;
+  let w = adam.beta1_weight;
   let m0 = m[i];
   var m1: f32;
   if (abs(w) < 0.5) {
@@ -92,14 +108,14 @@ fn adam_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
     m1 = g - (g - m0) * (1.0 - w);
   }
   // exp_avg_sq.mul_(β2).addcmul_(grad, grad, value=1 - β2)
-  var v1 = v[i] * p.beta2;
-  v1 = v1 + p.one_minus_beta2 * g * g;
+  var v1 = v[i] * adam.beta2;
+  v1 = v1 + adam.one_minus_beta2 * g * g;
   m[i] = m1;
   v[i] = v1;
-  let step_size = hyper[2u * p.slot];           // lr / bc1
-  let bc2_sqrt = hyper[2u * p.slot + 1u];       // sqrt(bc2)
+  let step_size = hyper[2u * adam.slot];           // lr / bc1
+  let bc2_sqrt = hyper[2u * adam.slot + 1u];       // sqrt(bc2)
   // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-  let denom = sqrt(v1) / bc2_sqrt + p.eps;
+  let denom = sqrt(v1) / bc2_sqrt + adam.eps;
   // param.addcdiv_(exp_avg, denom, value=-step_size)
   x[i] = x[i] + (-step_size) * m1 / denom;
 }
@@ -107,13 +123,13 @@ fn adam_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 // coef[0] = min(1, max_norm / (norm[0] + 1e-6)); one thread.
 @compute @workgroup_size(1)
 fn clip_coefficient() {
-  let c = (1.0 / (norm[0] + 1e-6)) * p.max_norm;
+  let c = (1.0 / (norm[0] + 1e-6)) * clip.max_norm;
   coef[0] = min(c, 1.0);
 }
 
 // x[i] *= coef[0]  (x is a gradient here)
 @compute @workgroup_size(WG)
 fn scale_by_coefficient(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = index(gid, groups);
-  if (i < p.n) { x[i] = x[i] * coef[0]; }
+  let i = flat_index(gid, groups);
+  if (i < count.n) { x[i] = x[i] * coef[0]; }
 }

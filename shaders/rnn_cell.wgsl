@@ -8,15 +8,7 @@
 // passes dh through unchanged; a step whose previous step lies past the row's end (the reverse direction's first)
 // starts from h0.
 
-struct Params {
-  T: u32,
-  B: u32,
-  H: u32,
-  t: u32,       // time index of this step
-  t_prev: u32,  // time index of the previous step, or 0xffffffff at the first step (read h0)
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// p: StepParams (T, B, H, P = H, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;         // [T, B, H]
 @group(0) @binding(2) var<storage, read> w_hh: array<f32>;          // [H, H]
 @group(0) @binding(3) var<storage, read> b_ih: array<f32>;          // [H]
@@ -35,7 +27,6 @@ override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;   // false: nothing downstream used `output`, only h_N
 override HAS_LENGTHS: bool = false;
 
-const NO_STEP: u32 = 0xffffffffu;
 const WG: u32 = 64u;
 
 fn row_length(b: u32) -> u32 {

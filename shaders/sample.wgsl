@@ -14,10 +14,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> generated: array<i32>; // [numChars] every token picked so far
 @group(0) @binding(4) var<storage, read_write> next_id: array<i32>;   // [1] the next step's input id
 
-const WG: u32 = 256u;
+// WG and workgroup_sum come from common.wgsl (appended).
 var<workgroup> best_val: array<f32, WG>;
 var<workgroup> best_idx: array<u32, WG>;
-var<workgroup> sums: array<f32, WG>;
 
 // One workgroup. Every thread scans a strided slice, then a tree reduction combines them.
 @compute @workgroup_size(WG)
@@ -45,14 +44,9 @@ fn sample_token(@builtin(local_invocation_index) li: u32) {
     // Softmax normaliser, then thread 0 walks the CDF (V is a vocabulary: a few thousand at most).
     var s = 0.0;
     for (var v = li; v < p.V; v += WG) { s += exp((logits[v] - maxv) / p.temperature); }
-    sums[li] = s;
-    workgroupBarrier();
-    for (var k = WG / 2u; k > 0u; k >>= 1u) {
-      if (li < k) { sums[li] += sums[li + k]; }
-      workgroupBarrier();
-    }
+    let total = workgroup_sum(li, s);
     if (li == 0u) {
-      let threshold = uniforms[p.position] * sums[0];
+      let threshold = uniforms[p.position] * total;
       var acc = 0.0;
       for (var v = 0u; v < p.V; v++) {
         acc += exp((logits[v] - maxv) / p.temperature);

@@ -1,6 +1,7 @@
-// webrnn: recurrent neural networks on WebGPU. Everything public is exported here (see API.md).
-import './ops/elementwise.js'; // registers fill/accumulate with the core before anything runs
-export { init, Context, f32bits, type InitOptions, type MemoryStats } from './core/context.js';
+// webrnn: recurrent neural networks on WebGPU. Everything public is exported here.
+export { init, Context, type InitOptions, type MemoryStats } from './core/context.js';
+export { f32bits } from './core/bindings.js';
+export { describeAdapter } from './core/device.js';
 export type { GpuTimes, GpuTimerOptions } from './core/gpu-timer.js';
 export { WebGPUUnavailableError, GPUError } from './core/errors.js';
 export { Tensor, Parameter, type DType, type TensorData } from './core/tensor.js';
@@ -13,3 +14,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as lm from './lm/index.js';
 export { train, NonFiniteLossError, type TrainOptions, type EpochRecord } from './lm/train.js';
+export * as metrics from './metrics/index.js';

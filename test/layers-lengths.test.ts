@@ -1,10 +1,12 @@
-// Variable-length batches (API.md 10) and LSTM projections (API.md 9) against PyTorch fixtures
-// (test/fixtures/lengths.json, made by gen_fixtures_lengths.py): outputs, final states and every gradient, 1e-4.
+// Variable-length batches (API.md 10) and LSTM projections (API.md 9) against PyTorch fixtures: outputs, final
+// states and every gradient, 1e-4. Two independent sets: test/fixtures/lengths.json (gen_fixtures_lengths.py)
+// and the projSize / lengths cases of nn_layers.json (gen_fixtures_nn.py).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wr from '../src/index.js';
 import lengths from './fixtures/lengths.json';
 import { testContext } from './helpers.js';
 import { checkLayerCase, type LayerCase } from './layers-fixtures.js';
+import { nnLayerCases } from './nn-fixtures.js';
 
 const cases = (lengths as { cases: LayerCase[] }).cases;
 
@@ -12,8 +14,14 @@ let ctx: wr.Context;
 beforeAll(async () => { ctx = await testContext(); });
 afterAll(() => ctx?.destroy());
 
-describe('variable lengths and projections match PyTorch', () => {
+describe('variable lengths and projections match PyTorch (lengths.json)', () => {
   for (const c of cases) {
+    it(c.name, () => checkLayerCase(ctx, c));
+  }
+});
+
+describe('variable lengths and projections match PyTorch (nn_layers.json)', () => {
+  for (const c of nnLayerCases) {
     it(c.name, () => checkLayerCase(ctx, c));
   }
 });

@@ -101,7 +101,6 @@ describe('training', () => {
       expect(history.length).toBe(12);
       expect(history[0].perplexity).toBeGreaterThan(2 * history[11].perplexity);
       expect(history[11].perplexity, `${sampling}/${optimizer}`).toBeLessThan(1.5);
-      expect(history.every((h) => h.tokensPerSecond > 0)).toBe(true);
       // A periodic sequence is fully predictable: greedy generation continues it (within the window length
       // for random sampling, whose every training window starts from a zero state at an 'a').
       expect(await model.predict('abc', 4, vocab)).toBe('abcdefg');

@@ -46,7 +46,7 @@ describe('grid spill', () => {
 
   it('a dispatch over the limit is a RangeError', () => {
     const k = ctx.kernel({ file: 'noop.wgsl', source: '@compute @workgroup_size(1) fn main() {}', entry: 'main' });
-    expect(() => ctx.dispatch(k, [MAX_GROUPS + 1], [])).toThrow(RangeError);
+    expect(() => ctx.dispatch(k, [MAX_GROUPS + 1], {})).toThrow(RangeError);
   });
 
   it('elementwise forward and backward', async () => {

@@ -170,20 +170,23 @@ describe('SGD', () => {
     });
   }
 
-  it('setLr and the lr property change the next step', async () => {
+  it('setting the lr property changes the next step; lr 0 leaves the parameter as it is', async () => {
     const p = param([1, -2, 3]);
     const opt = new SGD([p], { lr: 0.5 });
     expect(opt.lr).toBe(0.5);
     p.grad = ctx.tensor([1, 1, 1], [3]);
     opt.step();
     expectClose(await readF32(p), [0.5, -2.5, 2.5], 0, 0, 'lr 0.5');
-    opt.setLr(0.25);
+    opt.lr = 0.25;
     expect(opt.lr).toBe(0.25);
     opt.step(); // the same gradient again
     expectClose(await readF32(p), [0.25, -2.75, 2.25], 0, 0, 'lr 0.25');
     opt.lr = 1;
     opt.step();
     expectClose(await readF32(p), [-0.75, -3.75, 1.25], 0, 0, 'lr 1');
+    opt.lr = 0; // PyTorch allows lr = 0 (lr >= 0)
+    opt.step();
+    expectClose(await readF32(p), [-0.75, -3.75, 1.25], 0, 0, 'lr 0');
     opt.dispose();
     p.dispose();
   });
@@ -468,15 +471,17 @@ describe('bad arguments', () => {
     expect(() => clipGradNorm([], 1)).toThrow(/empty parameter list/);
   });
 
-  it('lr must be a finite positive number (RangeError naming lr)', () => {
+  it('lr must be a finite number >= 0 (RangeError naming lr), as in PyTorch', () => {
     const p = param([1]);
-    for (const lr of [0, -0.1, NaN, Infinity, -Infinity, '0.1' as unknown as number]) {
+    for (const lr of [-0.1, NaN, Infinity, -Infinity, '0.1' as unknown as number]) {
       expect(() => new SGD([p], { lr }), `SGD lr ${String(lr)}`).toThrow(RangeError);
       expect(() => new SGD([p], { lr }), `SGD lr ${String(lr)}`).toThrow(/lr/);
       expect(() => new Adam([p], { lr }), `Adam lr ${String(lr)}`).toThrow(/lr/);
     }
+    new SGD([p], { lr: 0 }).dispose();
+    new Adam([p], { lr: 0 }).dispose();
     const opt = new Adam([p], { lr: 0.1 });
-    expect(() => opt.setLr(-1)).toThrow(RangeError);
+    expect(() => (opt.lr = -1)).toThrow(RangeError);
     expect(() => (opt.lr = NaN)).toThrow(/lr/);
     expect(opt.lr).toBe(0.1);
     opt.dispose();

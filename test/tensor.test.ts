@@ -296,10 +296,10 @@ describe('init and context', () => {
       await expect(own.checkErrors()).rejects.toThrow(/broken\.wgsl:3/);
       // Once known broken, dispatching it throws the same error at once.
       const k = own.kernel({ file: 'broken.wgsl', source, entry: 'main' });
-      expect(() => own.dispatch(k, [1], [], [1])).toThrow(/broken\.wgsl:3/);
+      expect(() => own.dispatch(k, [1], {})).toThrow(/broken\.wgsl:3/);
       // Dispatched before the compile check settled, the read that follows names the cause.
       const k2 = own.kernel({ file: 'broken2.wgsl', source, entry: 'main' });
-      own.dispatch(k2, [1], [], [1]);
+      own.dispatch(k2, [1], {});
       const t = own.tensor([1], [1]);
       await expect(t.read()).rejects.toThrow(/broken2\.wgsl:3/);
     } finally {

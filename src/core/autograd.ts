@@ -1,6 +1,8 @@
-import { Tensor, setTensorHooks } from './tensor.js';
-import { sameShape, shapeString } from './errors.js';
-import type { Context } from './context.js';
+// The tape. Dependencies run one way: tensor.ts → autograd.ts → fill.ts (the accumulate kernel); this file
+// needs Tensor and Context only as types.
+import type { Tensor } from './tensor.js';
+import { sameShape, shapeString } from './shape.js';
+import { accumulateInto } from './fill.js';
 
 let gradEnabled = true;
 
@@ -19,22 +21,23 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** What a node's backward gets: the gradient buffers of its inputs, to accumulate (+=) into. */
+/**
+ * What a node's backward gets: a way to give each input its gradient. The rule, for every op:
+ *  - `needs(i)` says whether input i wants a gradient (it requires grad). It has no side effects: ask it as
+ *    often as needed, and skip the work for inputs that need none.
+ *  - then exactly one way to deliver it, each only for an input that needs one (else it throws):
+ *    `write(i)` for a kernel that can overwrite or add (an ACCUMULATE variant): `accumulate` false means the
+ *      tensor is new and uninitialised and the kernel must write every element (no zero fill). Ask right
+ *      before encoding the write: a second write(i) of the same tensor (an input used twice) then accumulates.
+ *    `add(i)` for a kernel that can only add: the gradient to add into, zero-filled when new (costs a fill).
+ *    `pass(i, grad)` hands over a gradient the backward made itself, or its own dOut, which nothing else reads:
+ *      it becomes input i's gradient (shared storage, no fill, no copy) or is added to the one it has. Call it
+ *      after the backward's last read of `grad`.
+ */
 export interface GradSink {
-  /** Zero-initialised (or already accumulating) gradient of input i; null when input i needs none. */
-  gradOf(i: number): Tensor | null;
-  /**
-   * Input i's gradient to write, or null when input i needs none. `accumulate` false: the tensor is new and
-   * uninitialised, and the backward must write every element of it (a kernel's ACCUMULATE=0 variant), which
-   * saves the zero fill; true: add into it. Ask right before encoding that write: a second target() of the same
-   * tensor (an input used twice) then finds it and accumulates.
-   */
-  target(i: number): GradTarget | null;
-  /**
-   * Gives `grad` (same number of elements as input i) to input i: it becomes that input's gradient when it has
-   * none yet (no zero fill, no copy: the storage is shared), else it is added. For a gradient the backward made
-   * itself or its own dOut, which nothing else reads: call it after the backward's last read of `grad`.
-   */
+  needs(i: number): boolean;
+  write(i: number): GradTarget;
+  add(i: number): Tensor;
   pass(i: number, grad: Tensor): void;
 }
 
@@ -156,10 +159,10 @@ export function backward(
     }
     const target = gradTarget(t);
     if (sameShape(g.shape, t.shape)) {
-      accumulate(ctx, target, g);
+      accumulateInto(target, g);
     } else {
       const view = g.view(t.shape);
-      accumulate(ctx, target, view);
+      accumulateInto(target, view);
       view.dispose();
     }
   };
@@ -189,7 +192,7 @@ export function backward(
     const given = grads[i];
     if (given) {
       // Copied: the caller keeps its tensor, and the root may also be reached from another root.
-      accumulate(ctx, gradTarget(root), given);
+      accumulateInto(gradTarget(root), given);
     } else {
       const one = ctx.tensor([1], root.shape); // the implicit dL/dL = 1, owned here
       giveGrad(root, one);
@@ -206,24 +209,21 @@ export function backward(
       if (!options.retainGraph) node.release();
       continue;
     }
+    const input = (i: number, how: string): Tensor => {
+      const t = node.inputs[i];
+      if (!t || !t.requiresGrad) throw new Error(`${node.name}: ${how}(${i}) on an input that needs no gradient (ask needs(${i}) first)`);
+      return t;
+    };
     const sink: GradSink = {
-      gradOf(i) {
-        const input = node.inputs[i];
-        if (!input || !input.requiresGrad) return null;
-        return gradTarget(input);
-      },
-      target(i) {
-        const input = node.inputs[i];
-        if (!input || !input.requiresGrad) return null;
-        return targetOf(input);
-      },
+      needs: (i) => node.inputs[i]?.requiresGrad === true,
+      write: (i) => targetOf(input(i, 'write')),
+      add: (i) => gradTarget(input(i, 'add')),
       pass(i, grad) {
-        const input = node.inputs[i];
-        if (!input || !input.requiresGrad) return;
-        if (grad.numel !== input.numel) {
-          throw new RangeError(`${node.name}: a gradient of ${shapeString(grad.shape)} passed to input ${i} of ${shapeString(input.shape)}`);
+        const t = input(i, 'pass');
+        if (grad.numel !== t.numel) {
+          throw new RangeError(`${node.name}: a gradient of ${shapeString(grad.shape)} passed to input ${i} of ${shapeString(t.shape)}`);
         }
-        giveGrad(input, grad);
+        giveGrad(t, grad);
       },
     };
     node.runBackward(dOutputs, sink);
@@ -259,21 +259,3 @@ function topoOrder(roots: readonly Tensor[]): Node[] {
   }
   return order;
 }
-
-// Set by ops/elementwise.ts: dst += src.
-let accumulate: (ctx: Context, dst: Tensor, src: Tensor) => void = () => {
-  throw new Error('webrnn: ops not loaded');
-};
-export function setAccumulateImpl(fn: typeof accumulate): void {
-  accumulate = fn;
-}
-
-setTensorHooks(
-  (roots, grads, options) => backward(roots, grads, options),
-  (from, to) => {
-    if (!needsGrad(from)) return;
-    record('reshape', [from], [to], [], ([dOut], sink) => {
-      if (dOut) sink.pass(0, dOut);
-    });
-  },
-);

@@ -1,6 +1,6 @@
 import type { Context } from './context.js';
-import { assertShape, numelOf, sameShape, shapeString } from './errors.js';
-import type { Node } from './autograd.js';
+import { assertShape, numelOf, sameShape, shapeString } from './shape.js';
+import { backward, record, needsGrad, type Node } from './autograd.js';
 
 export type DType = 'float32' | 'int32';
 export type TensorData = Float32Array | Int32Array | readonly number[];
@@ -115,7 +115,11 @@ export class Tensor {
   reshape(shape: readonly number[]): Tensor {
     const resolved = resolveShape(shape, this.numel, this.shape);
     const out = this.view(resolved);
-    reshapeHook(this, out);
+    if (needsGrad(this)) {
+      record('reshape', [this], [out], [], ([dOut], sink) => {
+        if (dOut && sink.needs(0)) sink.pass(0, dOut);
+      });
+    }
     return out;
   }
 
@@ -138,7 +142,7 @@ export class Tensor {
   }
 
   backward(grad?: Tensor, options?: { retainGraph?: boolean }): void {
-    backwardHook([this], [grad], options);
+    backward([this], [grad], options);
   }
 
   toString(): string {
@@ -172,16 +176,6 @@ function resolveShape(shape: readonly number[], numel: number, from: readonly nu
     throw new RangeError(`cannot reshape ${shapeString(from)} to ${shapeString(shape)}`);
   }
   return out;
-}
-
-// Wired by autograd.ts (avoids an import cycle).
-let backwardHook: (roots: Tensor[], grads: (Tensor | undefined)[], options?: { retainGraph?: boolean }) => void = () => {
-  throw new Error('webrnn: autograd not loaded');
-};
-let reshapeHook: (from: Tensor, to: Tensor) => void = () => {};
-export function setTensorHooks(backward: typeof backwardHook, reshape: typeof reshapeHook): void {
-  backwardHook = backward;
-  reshapeHook = reshape;
 }
 
 export function assertSameShape(a: Tensor, b: Tensor, what: string): void {

@@ -3,14 +3,16 @@
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { noGrad } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
-import { Module, assertPositiveInt } from '../nn/module.js';
+import { shapeString } from '../core/shape.js';
+import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { RNN, GRU, LSTM, type CellMode, type RNNBase } from '../nn/rnn.js';
 import { transpose01, narrow0 } from '../ops/layout.js';
+import { isCellMode } from '../ops/recurrence.js';
 import { sampleTokenInto } from '../ops/sample.js';
 import type { Vocab } from '../data/vocab.js';
 import { makeRng } from '../data/rng.js';
+import { positiveInteger } from '../core/validate.js';
 
 /** Characters encoded per command buffer during generation. */
 const PREDICT_SUBMIT_EVERY = 8;
@@ -45,10 +47,10 @@ export class CharRNN extends Module {
 
   constructor(ctx: Context, opts: CharRNNOptions) {
     super(ctx);
-    this.vocabSize = assertPositiveInt(opts.vocabSize, 'vocabSize', 'CharRNN');
-    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', 'CharRNN');
-    this.numLayers = assertPositiveInt(opts.numLayers ?? 1, 'numLayers', 'CharRNN');
-    if (!['rnn', 'gru', 'lstm'].includes(opts.cell)) throw new RangeError(`CharRNN: cell must be 'rnn', 'gru' or 'lstm', got ${String(opts.cell)}`);
+    this.vocabSize = positiveInteger(opts.vocabSize, 'vocabSize', 'CharRNN');
+    this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', 'CharRNN');
+    this.numLayers = positiveInteger(opts.numLayers ?? 1, 'numLayers', 'CharRNN');
+    if (!isCellMode(opts.cell)) throw new RangeError(`CharRNN: cell must be 'rnn', 'gru' or 'lstm', got ${String(opts.cell)}`);
     this.cell = opts.cell;
     const seed = opts.seed;
     const layerOpts = { inputSize: this.vocabSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, seed };

@@ -9,6 +9,7 @@ import { Adam } from '../optim/adam.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { randomIter, consecutiveIter, sequentialIter, numBatches, minCorpusLength, type Sampling } from '../data/iter.js';
 import { type CharRNN, type RNNState, detachState, disposeState } from './charrnn.js';
+import { positiveInteger, positiveNumber } from '../core/validate.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -49,28 +50,15 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-function checkPositive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`train: ${name} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkPositiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`train: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
 
 const now = (): number => (globalThis.performance ?? Date).now();
 
 export async function train(model: CharRNN, indices: ArrayLike<number>, opts: TrainOptions): Promise<EpochRecord[]> {
-  const epochs = checkPositiveInt(opts.epochs, 'epochs');
-  const numSteps = checkPositiveInt(opts.numSteps, 'numSteps');
-  const batchSize = checkPositiveInt(opts.batchSize, 'batchSize');
-  const lr = checkPositive(opts.lr, 'lr');
-  const clipTheta = opts.clipTheta === undefined ? undefined : checkPositive(opts.clipTheta, 'clipTheta');
+  const epochs = positiveInteger(opts.epochs, 'epochs', 'train');
+  const numSteps = positiveInteger(opts.numSteps, 'numSteps', 'train');
+  const batchSize = positiveInteger(opts.batchSize, 'batchSize', 'train');
+  const lr = positiveNumber(opts.lr, 'lr', 'train');
+  const clipTheta = opts.clipTheta === undefined ? undefined : positiveNumber(opts.clipTheta, 'clipTheta', 'train');
   const sampling: Sampling = opts.sampling ?? 'random';
   if (sampling !== 'random' && sampling !== 'consecutive' && sampling !== 'sequential') {
     throw new RangeError(`train: sampling must be 'random', 'consecutive' or 'sequential', got ${String(sampling)}`);

@@ -1,9 +1,10 @@
 // nn.Linear: y = x·Wᵀ + b with weight [out, in] as in PyTorch.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
-import { Module, uniformParameter, initRng, assertPositiveInt } from './module.js';
+import { Module, uniformParameter, initRng } from './module.js';
+import { positiveInteger } from '../core/validate.js';
 
 export interface LinearOptions {
   inFeatures: number;
@@ -21,8 +22,8 @@ export class Linear extends Module {
 
   constructor(ctx: Context, opts: LinearOptions) {
     super(ctx);
-    this.inFeatures = assertPositiveInt(opts.inFeatures, 'inFeatures', 'Linear');
-    this.outFeatures = assertPositiveInt(opts.outFeatures, 'outFeatures', 'Linear');
+    this.inFeatures = positiveInteger(opts.inFeatures, 'inFeatures', 'Linear');
+    this.outFeatures = positiveInteger(opts.outFeatures, 'outFeatures', 'Linear');
     const rng = initRng(opts.seed);
     // PyTorch: kaiming_uniform(a=√5) on the weight and U(±1/√in) on the bias both come to U(±1/√in).
     const bound = 1 / Math.sqrt(this.inFeatures);

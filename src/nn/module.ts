@@ -1,7 +1,7 @@
 // Module: parameters by PyTorch name, state dicts, zeroGrad (torch.nn.Module's bookkeeping).
 import type { Context } from '../core/context.js';
 import { Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { makeRng } from '../data/rng.js';
 
 export abstract class Module {
@@ -98,9 +98,3 @@ export function initRng(seed?: number): () => number {
   return seed === undefined ? Math.random : makeRng(seed);
 }
 
-export function assertPositiveInt(value: unknown, name: string, owner: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}

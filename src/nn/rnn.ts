@@ -3,17 +3,18 @@
 // token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
 import { narrow0, cat, transpose01 } from '../ops/layout.js';
-import type { SequenceArgs, SequenceResult } from '../ops/recurrence.js';
+import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '../ops/recurrence.js';
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
-import { Module, uniformParameter, initRng, assertPositiveInt } from './module.js';
+import { Module, uniformParameter, initRng } from './module.js';
+import { positiveInteger } from '../core/validate.js';
 
-export type CellMode = 'rnn' | 'gru' | 'lstm';
+export type { CellMode };
 
 export interface RNNOptions {
   inputSize: number;
@@ -39,8 +40,6 @@ export interface RecurrentForwardOptions {
   lengths?: readonly number[] | Int32Array;
 }
 
-const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
-const NAMES: Record<CellMode, string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' };
 
 interface DirectionParams {
   wIH: Parameter; // [G*H, inputs]
@@ -66,10 +65,10 @@ export abstract class RNNBase extends Module {
 
   constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions & { projSize?: number }) {
     super(ctx);
-    const name = NAMES[mode];
-    this.inputSize = assertPositiveInt(opts.inputSize, 'inputSize', name);
-    this.hiddenSize = assertPositiveInt(opts.hiddenSize, 'hiddenSize', name);
-    this.numLayers = assertPositiveInt(opts.numLayers ?? 1, 'numLayers', name);
+    const name = CELLS[mode].name;
+    this.inputSize = positiveInteger(opts.inputSize, 'inputSize', name);
+    this.hiddenSize = positiveInteger(opts.hiddenSize, 'hiddenSize', name);
+    this.numLayers = positiveInteger(opts.numLayers ?? 1, 'numLayers', name);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new RangeError(`${name}: nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
@@ -77,7 +76,7 @@ export abstract class RNNBase extends Module {
     this.bias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
-    this.gates = GATES[mode];
+    this.gates = CELLS[mode].gates;
     this.projSize = checkProjSize(opts.projSize ?? 0, this.hiddenSize, name);
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;
@@ -111,7 +110,7 @@ export abstract class RNNBase extends Module {
   }
 
   protected get name(): string {
-    return NAMES[this.mode];
+    return CELLS[this.mode].name;
   }
 
   /** Validates the input; returns T, B and whether it holds token ids (nothing is allocated yet). */
@@ -261,7 +260,6 @@ export class RNN extends RNNBase {
   }
 }
 
-/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 /** PyTorch's GRU and LSTM take no nonlinearity: say so rather than silently ignore it. */
 function rejectNonlinearity(opts: object, name: string): void {
   if ('nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNN has one)`);
@@ -278,6 +276,7 @@ function checkProjSize(projSize: unknown, hiddenSize: number, name: string): num
   return projSize;
 }
 
+/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 export class GRU extends RNNBase {
   constructor(ctx: Context, opts: GRUOptions) {
     rejectNonlinearity(opts, 'GRU');

@@ -2,6 +2,7 @@
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { globalNorm } from '../ops/reduce.js';
 import { dispatchOptim } from '../optim/kernels.js';
+import { positiveNumber } from '../core/validate.js';
 
 /**
  * Scales the gradients of `params` in place so that their total L2 norm is at most `maxNorm`
@@ -10,9 +11,7 @@ import { dispatchOptim } from '../optim/kernels.js';
  * Returns the total norm before clipping as a scalar tensor (shape []), which the caller may read or dispose.
  */
 export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tensor {
-  if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0) {
-    throw new RangeError(`clipGradNorm: maxNorm must be a finite positive number, got ${String(maxNorm)}`);
-  }
+  positiveNumber(maxNorm, 'maxNorm', 'clipGradNorm');
   if (params == null || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
     throw new TypeError('clipGradNorm: params must be an iterable of Parameters (e.g. model.parameters())');
   }
@@ -30,7 +29,7 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tens
   if (grads.length === 0) return ctx.zeros([], 'float32', 'grad-norm');
   const norm = globalNorm(ctx, grads);
   const coef = ctx.empty([1], 'float32', 'clip-coef');
-  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { maxNorm });
+  dispatchOptim(ctx, 'clip_coefficient', 1, { norm, coef }, { max_norm: maxNorm });
   for (const g of grads) dispatchOptim(ctx, 'scale_by_coefficient', g.numel, { x: g, coef }, { n: g.numel });
   coef.dispose();
   const scalar = norm.view([]);

@@ -1,11 +1,14 @@
 // Fused softmax + cross-entropy (shaders/cross_entropy.wgsl), mean over rows, with its gradient.
-import source from '../../shaders/cross_entropy.wgsl?raw';
+import crossEntropySource from '../../shaders/cross_entropy.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid, rowGrid } from './grid.js';
 
 const FILE = 'cross_entropy.wgsl';
+const source = withSnippets(crossEntropySource, common);
 
 /**
  * Mean cross-entropy of logits [N, C] against int32 targets [N] (PyTorch's F.cross_entropy). Returns [] scalar.
@@ -29,19 +32,15 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { variant?: 
   const lse = ctx.empty([N], 'float32', 'ce-lse');
   const loss = ctx.empty([], 'float32', 'ce-loss');
   const rowwise = opts.variant ? opts.variant === 'rowwise' : ctx.softwareAdapter;
-  if (rowwise) {
-    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_forward_rowwise' }), grid(ctx, N, 64), [logits, targets, rowLoss, lse], [N, C]);
-  } else {
-    ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_forward' }), rowGrid(ctx, N), [logits, targets, rowLoss, lse], [N, C]);
-  }
-  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_mean' }), [1],
-    [null, null, null, null, loss, null, null, rowLoss], [N, C]);
+  const forward = ctx.kernel({ file: FILE, source, entry: rowwise ? 'cross_entropy_forward_rowwise' : 'cross_entropy_forward' });
+  ctx.dispatch(forward, rowwise ? grid(ctx, N, forward) : rowGrid(ctx, N), { logits, targets, row_loss: rowLoss, lse }, { N, C });
+  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'cross_entropy_mean' }), [1], { loss, row_loss_in: rowLoss }, { N, C });
   rowLoss.dispose();
   record('crossEntropy', [logits, null], [loss], [logits, targets, lse], ([dLoss], sink, [sLogits, sTargets, sLse]) => {
-    const dLogits = sink.target(0);
-    if (!dLogits) return;
+    if (!sink.needs(0)) return;
+    const dLogits = sink.write(0);
     const backward = ctx.kernel({ file: FILE, source, entry: 'cross_entropy_backward', constants: { ACCUMULATE: dLogits.accumulate ? 1 : 0 } });
-    ctx.dispatch(backward, grid(ctx, N * C), [sLogits, sTargets, null, sLse, null, dLogits.grad, dLoss!], [N, C]);
+    ctx.dispatch(backward, grid(ctx, N * C, backward), { logits: sLogits, targets: sTargets, lse: sLse, dlogits: dLogits.grad, dloss: dLoss! }, { N, C });
   });
   lse.dispose();
   return loss;

@@ -1,13 +1,16 @@
 // Row gather by int32 ids (shaders/gather.wgsl): an embedding lookup, i.e. one-hot(ids)·W without building the
 // one-hot; its gradient is a deterministic scatter-add (bucket the ids, then each table row sums its bucket).
-import source from '../../shaders/gather.wgsl?raw';
+import gatherSource from '../../shaders/gather.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid } from './grid.js';
 
 const FILE = 'gather.wgsl';
+const source = withSnippets(gatherSource, common);
 
 export interface GatherOptions {
   /** The table is stored [D, V] (PyTorch's W_ih [4H, vocab]): gather columns instead of rows. */
@@ -29,7 +32,7 @@ export function gatherInto(out: Tensor, table: Tensor, ids: Tensor, N: number, D
     file: FILE, source, entry: 'gather_forward',
     constants: { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ? 1 : 0 },
   });
-  ctx.dispatch(kernel, grid(ctx, N * D), [table, ids, out], [N, D, V]);
+  ctx.dispatch(kernel, grid(ctx, N * D, kernel), { table, ids, out }, { N, D, V });
 }
 
 /** dtable (+)= scatter of dout[N, D] rows by ids, no tape. Deterministic: 4 small dispatches + 1 over the table.
@@ -37,17 +40,19 @@ export function gatherInto(out: Tensor, table: Tensor, ids: Tensor, N: number, D
 export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: number, D: number, V: number,
   opts: { transposed?: boolean; accumulate?: boolean } = {}): void {
   const ctx: Context = dtable.ctx;
-  const params = [N, D, V];
+  const params = { N, D, V };
   const counts = ctx.zeros([V], 'float32', 'gather-counts');  // zero bits are u32 zeros
   const rank = ctx.empty([N], 'int32', 'gather-rank');
   const offsets = ctx.empty([V + 1], 'int32', 'gather-offsets');
   const order = ctx.empty([N], 'int32', 'gather-order');
   const k = (entry: string, constants?: Record<string, number>) => ctx.kernel({ file: FILE, source, entry, constants });
-  ctx.dispatch(k('gather_count'), [Math.ceil(N / 256)], [null, ids, null, null, null, counts, rank], params);
-  ctx.dispatch(k('gather_offsets'), [1], [null, null, null, null, null, null, null, offsets, null, counts], params);
-  ctx.dispatch(k('gather_order'), [Math.ceil(N / 256)], [null, ids, null, null, null, null, rank, offsets, order], params);
-  ctx.dispatch(k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0 }), grid(ctx, V * D),
-    [null, null, null, dtable, dout, null, null, offsets, order], params);
+  const count = k('gather_count');
+  const perId = [Math.ceil(N / count.entry!.workgroupSize[0])]; // these two index by gid.x alone
+  ctx.dispatch(count, perId, { ids, counts, rank }, params);
+  ctx.dispatch(k('gather_offsets'), [1], { offsets, counts_in: counts }, params);
+  ctx.dispatch(k('gather_order'), perId, { ids, rank, offsets, order }, params);
+  const backward = k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0 });
+  ctx.dispatch(backward, grid(ctx, V * D, backward), { dtable, dout, offsets, order }, params);
   for (const t of [counts, rank, offsets, order]) t.dispose();
 }
 
@@ -62,8 +67,9 @@ export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Te
   const out = table.ctx.empty([...ids.shape, D], 'float32', 'gather');
   gatherInto(out, table, ids, N, D, V, { transposed });
   record('gather', [table, null], [out], [ids], ([dOut], sink, [sIds]) => {
-    const dTable = sink.target(0);
-    if (dTable) scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
+    if (!sink.needs(0)) return;
+    const dTable = sink.write(0);
+    scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
   });
   return out;
 }

@@ -1,16 +1,17 @@
 // Fused GRU over a sequence (shaders/gru_cell.wgsl): one dispatch per step forward and backward.
-import source from '../../shaders/gru_cell.wgsl?raw';
+import gruSource from '../../shaders/gru_cell.wgsl?raw';
 import { record, needsGrad } from '../core/autograd.js';
 import {
-  type SequenceArgs, type SequenceResult, checkSequenceArgs, stepOrder, previousStep, finalState, previousStates,
-  finishRecurrentBackward, stateGradPingPong, lengthsBinding,
+  type SequenceArgs, type SequenceResult, checkSequenceArgs, finalState, previousStates, lengthsBinding,
+  finishRecurrentBackward, stateGradBuffers, cellSource, forwardSteps, backwardSteps,
 } from './recurrence.js';
 
 const FILE = 'gru_cell.wgsl';
-const WG = 64;
+const source = cellSource(gruSource);
 
 export function gruSequence(args: SequenceArgs): SequenceResult {
-  const { T, B, H } = checkSequenceArgs(args, 3, 'GRU');
+  const dims = checkSequenceArgs(args, 'gru');
+  const { T, B, H } = dims;
   const { xProj, wHH, bIH, bHH, reverse } = args;
   const ctx = xProj.ctx;
   const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
@@ -20,18 +21,15 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
   // Without a tape node nothing reads the saved gates: the kernel skips them and a 1-element stand-in is bound
   // (not the shared dummy buffer, which may already be bound read-only in the same dispatch for the biases).
   const save = needsGrad(xProj, wHH, bIH, bHH, h0);
-  const groups = [Math.ceil((B * H) / WG)];
   const output = ctx.empty([T, B, H], 'float32', 'gru-output');
   const gates = ctx.empty(save ? [T, B, 5 * H] : [1], 'float32', 'gru-gates'); // r, z, n, hn, h per unit
   const forward = ctx.kernel({
     file: FILE, source, entry: 'gru_step_forward', constants: { HAS_BIAS: hasBias ? 1 : 0, SAVE: save ? 1 : 0, HAS_LENGTHS: lens.HAS_LENGTHS },
   });
+  const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   const unused = ctx.dummyBuffer();
-  for (const t of stepOrder(T, reverse)) {
-    ctx.dispatch(forward, groups,
-      [xProj, wHH, bIH ?? unused, bHH ?? unused, h0, output, gates, null, null, null, null, null, lens.binding],
-      [T, B, H, t, previousStep(t, T, reverse)]);
-  }
+  forwardSteps(ctx, forward, groups, dims, reverse,
+    { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, h0, out: output, gates, lengths: lens.binding });
   const hN = finalState(output, reverse ? 0 : T - 1, B, H, lengths, reverse);
 
   const saved = lengths ? [output, gates, h0, wHH, lengths] : [output, gates, h0, wHH];
@@ -41,17 +39,13 @@ export function gruSequence(args: SequenceArgs): SequenceResult {
     });
     const dGatesX = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-x');
     const dGatesH = ctx.empty([T, B, 3 * H], 'float32', 'gru-dgates-h');
-    const dh = stateGradPingPong(ctx, dHN, B, H, 'gru-dh');
-    let dhIn = dh.first;
-    for (const t of stepOrder(T, !reverse)) {
-      const dhOut = dh.other(dhIn);
-      ctx.dispatch(backward, groups,
-        [null, sW, null, null, null, null, null, dOut ?? unused, dhIn, dhOut, dGatesX, dGatesH, sLengths ?? unused, sGates],
-        [T, B, H, t, previousStep(t, T, reverse)]);
-      dhIn = dhOut;
-    }
+    const dh = stateGradBuffers(ctx, dHN, B, H, 'gru-dh');
+    const dh0 = backwardSteps(ctx, backward, groups, dims, reverse, dh.first, dh.buffers, (dhIn, dhOut) => ({
+      w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dgates_x: dGatesX, dgates_h: dGatesH, saved: sGates,
+      lengths: sLengths ?? unused,
+    }));
     const hPrev = previousStates(sOut, sH0, T, B, H, reverse, sLengths);
-    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dhIn, T, B, H, G: 3 });
+    finishRecurrentBackward(sink, { dGatesX, dGatesH, hPrev, dh: dh0, ...dims, G: 3 });
     dh.dispose();
     for (const t of [dGatesX, dGatesH, hPrev]) t.dispose();
   });

@@ -1,12 +1,15 @@
 // Layout ops (shaders/layout.wgsl): slices and concatenation as strided block copies, and transpose of the
 // first two axes; each gradient is the reverse copy, accumulated.
-import source from '../../shaders/layout.wgsl?raw';
+import layoutSource from '../../shaders/layout.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid } from './grid.js';
 
 const FILE = 'layout.wgsl';
+const source = withSnippets(layoutSource, common);
 
 export interface Block {
   rows: number;
@@ -21,7 +24,9 @@ export interface Block {
 export function copyBlockInto(dst: Tensor, src: Tensor, b: Block, accumulate = false): void {
   const ctx = dst.ctx;
   const kernel = ctx.kernel({ file: FILE, source, entry: 'copy_block', constants: { ACCUMULATE: accumulate ? 1 : 0 } });
-  ctx.dispatch(kernel, grid(ctx, b.rows * b.cols), [src, dst], [b.rows, b.cols, b.srcStride, b.srcOffset, b.dstStride, b.dstOffset]);
+  ctx.dispatch(kernel, grid(ctx, b.rows * b.cols, kernel), { src, dst }, {
+    rows: b.rows, cols: b.cols, src_stride: b.srcStride, src_offset: b.srcOffset, dst_stride: b.dstStride, dst_offset: b.dstOffset,
+  });
 }
 
 /** x.narrow(0, start, length) as a copy: rows [start, start + length) of the first axis. */
@@ -34,8 +39,7 @@ export function narrow0(x: Tensor, start: number, length: number): Tensor {
   const block = { rows: 1, cols: length * rowSize, srcStride: 0, srcOffset: start * rowSize, dstStride: 0, dstOffset: 0 };
   copyBlockInto(out, x, block);
   record('narrow', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (dx) copyBlockInto(dx, dOut!, { ...block, srcOffset: 0, dstOffset: start * rowSize }, true);
+    if (sink.needs(0)) copyBlockInto(sink.add(0), dOut!, { ...block, srcOffset: 0, dstOffset: start * rowSize }, true);
   });
   return out;
 }
@@ -69,8 +73,7 @@ export function cat(tensors: readonly Tensor[], axis: number): Tensor {
   }
   record('cat', tensors, [out], [], ([dOut], sink) => {
     blocks.forEach((b, i) => {
-      const d = sink.gradOf(i);
-      if (d) copyBlockInto(d, dOut!, { ...b, srcStride: b.dstStride, srcOffset: b.dstOffset, dstStride: b.srcStride, dstOffset: 0 }, true);
+      if (sink.needs(i)) copyBlockInto(sink.add(i), dOut!, { ...b, srcStride: b.dstStride, srcOffset: b.dstOffset, dstStride: b.srcStride, dstOffset: 0 }, true);
     });
   });
   return out;
@@ -83,15 +86,18 @@ export function transpose01(x: Tensor): Tensor {
   const C = x.numel / Math.max(1, A * B);
   const out = x.ctx.empty([B, A, ...x.shape.slice(2)], x.dtype, 'transpose');
   const ctx = x.ctx;
-  ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'transpose01', constants: { ACCUMULATE: 0 } }), grid(ctx, x.numel), [x, out], [A, B, C, 0, 0, 0]);
+  const forward = ctx.kernel({ file: FILE, source, entry: 'transpose01', constants: { ACCUMULATE: 0 } });
+  ctx.dispatch(forward, grid(ctx, x.numel, forward), { src: x, dst: out }, { A, B, C });
   if (x.cpuData) {
     const ids = new Int32Array(x.numel);
     for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) ids[(b * A + a) * C + c] = x.cpuData[(a * B + b) * C + c];
     out.cpuData = ids;
   }
   record('transpose01', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (dx) ctx.dispatch(ctx.kernel({ file: FILE, source, entry: 'transpose01', constants: { ACCUMULATE: 1 } }), grid(ctx, x.numel), [dOut!, dx], [B, A, C, 0, 0, 0]);
+    if (!sink.needs(0)) return;
+    const dx = sink.add(0);
+    const backward = ctx.kernel({ file: FILE, source, entry: 'transpose01', constants: { ACCUMULATE: 1 } });
+    ctx.dispatch(backward, grid(ctx, x.numel, backward), { src: dOut!, dst: dx }, { A: B, B: A, C });
   });
   return out;
 }

@@ -4,15 +4,18 @@ import source from '../../shaders/matmul.wgsl?raw';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { sumRowsInto } from './reduce.js';
+import { wgslConstant } from '../core/wgsl.js';
 
 const FILE = 'matmul.wgsl';
 
 /** 'tiled' (workgroup-memory tiles, for GPUs) or 'simple' (a thread per output, for CPU-emulated adapters).
  *  Chosen from the adapter unless given. */
 export type MatmulVariant = 'tiled' | 'simple';
-const TILE = 64;
+/** Output tile of matmul_forward (BM × BN in the shader). */
+const TILE_M = wgslConstant(source, 'BM');
+const TILE_N = wgslConstant(source, 'BN');
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M]. */
@@ -43,8 +46,8 @@ export function matmulInto(
       ACCUMULATE: opts.accumulate ? 1 : 0,
     },
   });
-  const groups = variant === 'tiled' ? [Math.ceil(N / TILE), Math.ceil(M / TILE)] : [Math.ceil(N / 64), M];
-  ctx.dispatch(kernel, groups, [a, b, opts.bias ?? ctx.dummyBuffer(), out], [M, N, K]);
+  const groups = variant === 'tiled' ? [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M)] : [Math.ceil(N / kernel.entry!.workgroupSize[0]), M];
+  ctx.dispatch(kernel, groups, { A: a, B: b, bias: opts.bias ?? ctx.dummyBuffer(), out }, { M, N, K });
 }
 
 /** out = op(A)·op(B) + bias, recorded on the tape. A: [M, K] ([K, M] if transA); B: [K, N] ([N, K] if transB). */
@@ -71,20 +74,20 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   record('matmul', [a, b, bias], [out], [a, b], ([dOut], sink, [sa, sb]) => {
     // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, with the stored layouts' transposes folded in. Each target is asked for
     // right before its write (A and B may be one tensor: the second then accumulates).
-    const dA = sink.target(0);
-    if (dA) {
-      const { grad, accumulate } = dA;
+    if (sink.needs(0)) {
+      const { grad, accumulate } = sink.write(0);
       if (transA) matmulInto(grad, sb, dOut!, K, M, N, { transA: transB, transB: true, accumulate }); // dAᵀ = op(B)·dCᵀ
       else matmulInto(grad, dOut!, sb, M, K, N, { transB: !transB, accumulate });
     }
-    const dB = sink.target(1);
-    if (dB) {
-      const { grad, accumulate } = dB;
+    if (sink.needs(1)) {
+      const { grad, accumulate } = sink.write(1);
       if (transB) matmulInto(grad, dOut!, sa, N, K, M, { transA: true, transB: transA, accumulate }); // dBᵀ = dCᵀ·op(A)
       else matmulInto(grad, sa, dOut!, K, N, M, { transA: !transA, accumulate });
     }
-    const dBias = sink.target(2);
-    if (dBias) sumRowsInto(dBias.grad, dOut!, M, N, dBias.accumulate);
+    if (sink.needs(2)) {
+      const dBias = sink.write(2);
+      sumRowsInto(dBias.grad, dOut!, M, N, dBias.accumulate);
+    }
   });
   return out;
 }

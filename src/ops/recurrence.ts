@@ -2,16 +2,40 @@
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
 // Variable-length batches (API.md 10) live here too: each row b runs the steps t < lengths[b]; the cell kernels
-// skip the rest (zeros forward, dh passed through backward), and the state copies below pick each row's own
-// last (forward) or first (reverse) step, shaders/recurrence.wgsl.
-import source from '../../shaders/recurrence.wgsl?raw';
+// skip the rest (zeros forward, the state gradient passed through backward), and the state copies below pick
+// each row's own last (forward) or first (reverse) step (shaders/lengths.wgsl).
+import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
+import lengthsSource from '../../shaders/lengths.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
+import { wgslConstant, withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
+import type { Kernel } from '../core/kernel.js';
+import type { Bindings } from '../core/bindings.js';
 import type { GradSink } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmulInto } from './matmul.js';
 import { sumRowsInto } from './reduce.js';
 import { copyBlockInto } from './layout.js';
+import { grid } from './grid.js';
+
+export type CellMode = 'rnn' | 'gru' | 'lstm';
+
+/** Each cell's gate count (rows of W_hh per hidden unit) and PyTorch class name: the one map of them. */
+export const CELLS: Readonly<Record<CellMode, { readonly gates: number; readonly name: string }>> = {
+  rnn: { gates: 1, name: 'RNN' },
+  gru: { gates: 3, name: 'GRU' },
+  lstm: { gates: 4, name: 'LSTM' },
+};
+
+export function isCellMode(value: unknown): value is CellMode {
+  return typeof value === 'string' && Object.hasOwn(CELLS, value);
+}
+
+/** The cell with this many gates (from a weight's shape [gates·H, H]), or null. */
+export function cellOfGates(gates: number): CellMode | null {
+  return (Object.keys(CELLS) as CellMode[]).find((c) => CELLS[c].gates === gates) ?? null;
+}
 
 /** One direction of one layer over the whole sequence. G = gates per unit (RNN 1, GRU 3, LSTM 4). */
 export interface SequenceArgs {
@@ -28,18 +52,27 @@ export interface SequenceArgs {
 
 export interface SequenceResult {
   output: Tensor; // [T, B, P] hidden state at every step, indexed by time (not by processing order)
-  hN: Tensor; // [B, P] state after the last processed step
+  hN: Tensor; // [B, P] state after each row's last processed step
   cN?: Tensor; // [B, H] (LSTM)
 }
 
-/** Marks "no previous step": the kernel reads h0 (and c0) instead. */
-export const NO_STEP = 0xffffffff;
+/** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
+export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
+
+/** A cell's WGSL with the shared recurrence snippet appended. */
+export function cellSource(source: string): string {
+  return withSnippets(source, recurrenceSnippet);
+}
+
+/** A cell kernel's sizes (its StepParams without the step): hidden units H, state features P (= H unless an
+ *  LSTM projects). */
+export interface Dims { T: number; B: number; H: number; P: number }
 
 /** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0, wHR]. */
 export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5, WHR = 6 }
 
-/** T, B, hidden units H and state features P (the projection's size, else H). */
-export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T: number; B: number; H: number; P: number } {
+export function checkSequenceArgs(a: SequenceArgs, mode: CellMode): Dims {
+  const { gates: G, name: cell } = CELLS[mode];
   const [T, B, GH] = a.xProj.shape;
   const P = a.wHH.shape[1];
   const H = a.wHR ? a.wHR.shape[1] : P;
@@ -51,29 +84,62 @@ export function checkSequenceArgs(a: SequenceArgs, G: number, cell: string): { T
     throw new RangeError(`${cell}: weight_hr ${shapeString(a.wHR.shape)} should be [P, ${H}] with P = weight_hh's ${P} columns < ${H}`);
   }
   if (T < 1) throw new RangeError(`${cell}: the sequence is empty (T = 0)`);
-  if (a.lengths && (a.lengths.dtype !== 'int32' || a.lengths.numel !== B)) {
-    throw new RangeError(`${cell}: lengths ${a.lengths.dtype} ${shapeString(a.lengths.shape)} should be int32 [${B}]`);
-  }
   for (const [name, t, W] of [['h0', a.h0, P], ['c0', a.c0, H]] as const) {
     if (t && (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== W)) {
       throw new RangeError(`${cell}: ${name} ${shapeString(t.shape)} should be [${B}, ${W}]`);
     }
   }
+  if (a.lengths && (a.lengths.dtype !== 'int32' || a.lengths.numel !== B)) {
+    throw new RangeError(`${cell}: lengths ${a.lengths.dtype} ${shapeString(a.lengths.shape)} should be int32 [${B}]`);
+  }
   return { T, B, H, P };
 }
 
+/** A second kernel dispatched at every step with the same StepParams (LSTM's projection). */
+export interface StepDispatch { kernel: Kernel; groups: readonly number[]; bindings: Bindings }
+
+/** Dispatches a cell's step kernel once per time step in processing order, each with its StepParams
+ *  { T, B, H, P, t, t_prev } (shaders/recurrence.wgsl): the forward pass of every cell; `after` follows each step. */
+export function forwardSteps(ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean, bindings: Bindings,
+  after?: StepDispatch): void {
+  for (const t of stepOrder(d.T, reverse)) {
+    const params = { ...d, t, t_prev: previousStep(t, d.T, reverse) };
+    ctx.dispatch(kernel, groups, bindings, params);
+    if (after) ctx.dispatch(after.kernel, after.groups, after.bindings, params);
+  }
+}
+
 /**
- * The [B, H] gradient buffers BPTT alternates between: each backward step reads one and writes the other, so
- * memory does not grow with T. The first step reads dHN (or zeros when nothing used hN).
+ * BPTT through the steps, last processed first: step k reads the state gradient written by step k - 1 (`first`,
+ * the gradient of the final state, at k = 0) and writes the other of two buffers, so memory does not grow with
+ * T. `first` may be one of the two (it is then overwritten at step 1). `before` precedes each step (LSTM's
+ * projection). Returns the buffer written last: the gradient of the initial state.
  */
-export function stateGradPingPong(ctx: Context, dHN: Tensor | null, B: number, H: number, label: string) {
-  const buffers = [dHN ? ctx.empty([B, H], 'float32', label) : ctx.zeros([B, H], 'float32', label), ctx.empty([B, H], 'float32', label)];
-  return {
-    first: dHN ?? buffers[0],
-    /** The buffer to write while `reading` is read. */
-    other: (reading: Tensor): Tensor => (reading === buffers[1] ? buffers[0] : buffers[1]),
-    dispose: () => buffers.forEach((b) => b.dispose()),
-  };
+export function backwardSteps(
+  ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean,
+  first: Tensor, buffers: readonly [Tensor, Tensor], bindings: (stateIn: Tensor, stateOut: Tensor) => Bindings,
+  before?: (stateIn: Tensor, stateOut: Tensor) => StepDispatch,
+): Tensor {
+  let stateIn = first;
+  stepOrder(d.T, !reverse).forEach((t, k) => {
+    const stateOut = buffers[k % 2];
+    const params = { ...d, t, t_prev: previousStep(t, d.T, reverse) };
+    if (before) {
+      const pre = before(stateIn, stateOut);
+      ctx.dispatch(pre.kernel, pre.groups, pre.bindings, params);
+    }
+    ctx.dispatch(kernel, groups, bindings(stateIn, stateOut), params);
+    stateIn = stateOut;
+  });
+  return stateIn;
+}
+
+/** The [B, H] buffers backwardSteps alternates between for h's gradient, and the first one it reads: dHN, or
+ *  zeros when nothing used hN (then the second buffer, which step 1 overwrites). */
+export function stateGradBuffers(ctx: Context, dHN: Tensor | null, B: number, H: number, label: string) {
+  const zerosOrSpare = dHN ? ctx.empty([B, H], 'float32', label) : ctx.zeros([B, H], 'float32', label);
+  const buffers: [Tensor, Tensor] = [ctx.empty([B, H], 'float32', label), zerosOrSpare];
+  return { first: dHN ?? zerosOrSpare, buffers, dispose: () => buffers.forEach((b) => b.dispose()) };
 }
 
 /** Time indices in processing order. */
@@ -96,10 +162,10 @@ export function stepSlice(states: Tensor, t: number, B: number, H: number): Tens
   return out;
 }
 
-const RECURRENCE_FILE = 'recurrence.wgsl';
-const RECURRENCE_WG = 64;
+const LENGTHS_FILE = 'lengths.wgsl';
+const lengthsKernels = withSnippets(lengthsSource, common);
 
-/** Kernel constants and the binding that tell a cell kernel the row lengths (a stand-in when there are none). */
+/** The `lengths` binding and HAS_LENGTHS constant of a cell kernel (a stand-in buffer when there are none). */
 export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined): { HAS_LENGTHS: number; binding: Tensor | GPUBuffer } {
   return lengths ? { HAS_LENGTHS: 1, binding: lengths } : { HAS_LENGTHS: 0, binding: ctx.dummyBuffer() };
 }
@@ -108,13 +174,12 @@ export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined)
  * The final [B, W] state of a direction: step `last` of every row, or with lengths in the forward direction
  * each row's own last step lengths[b] − 1 (one dispatch either way; a view when T = 1).
  */
-export function finalState(steps: Tensor, last: number, B: number, W: number, lengths: Tensor | null | undefined,
-  reverse: boolean): Tensor {
+export function finalState(steps: Tensor, last: number, B: number, W: number, lengths: Tensor | null | undefined, reverse: boolean): Tensor {
   if (!lengths || reverse) return stepSlice(steps, last, B, W);
   const ctx = steps.ctx;
   const out = ctx.empty([B, W], 'float32', 'state');
-  const kernel = ctx.kernel({ file: RECURRENCE_FILE, source, entry: 'last_step_gather' });
-  ctx.dispatch(kernel, [Math.ceil((B * W) / RECURRENCE_WG)], [lengths, steps, out], [steps.shape[0], B, W]);
+  const kernel = ctx.kernel({ file: LENGTHS_FILE, source: lengthsKernels, entry: 'last_step_gather' });
+  ctx.dispatch(kernel, grid(ctx, B * W, kernel), { lengths, src: steps, dst: out }, { T: steps.shape[0], B, W });
   return out;
 }
 
@@ -134,9 +199,10 @@ export function previousStates(states: Tensor, initial: Tensor, T: number, B: nu
     copyBlockInto(prev, states, reverse ? { ...block, srcOffset: n, dstOffset: 0 } : { ...block, srcOffset: 0, dstOffset: n });
   }
   if (lengths && reverse) {
-    // Until its first step lengths[b] − 1 a row is still at h0 (those steps' gate gradients are zero anyway).
-    const kernel = ctx.kernel({ file: RECURRENCE_FILE, source, entry: 'first_step_scatter' });
-    ctx.dispatch(kernel, [Math.ceil(n / RECURRENCE_WG)], [lengths, initial, prev], [T, B, W]);
+    // After the copy: until its first step lengths[b] − 1 a row is still at h0 (those steps' gate gradients are
+    // zero anyway).
+    const kernel = ctx.kernel({ file: LENGTHS_FILE, source: lengthsKernels, entry: 'first_step_scatter' });
+    ctx.dispatch(kernel, grid(ctx, n, kernel), { lengths, src: initial, dst: prev }, { T, B, W });
   } else {
     const first = reverse ? T - 1 : 0;
     copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: first * n });
@@ -146,25 +212,30 @@ export function previousStates(states: Tensor, initial: Tensor, T: number, B: nu
 
 /**
  * The end of BPTT, shared by all cells. dGatesX [T, B, G*H] is the gradient of the input-side pre-activations,
- * dGatesH that of the recurrent side (they differ only for GRU's n gate); hPrev [T, B, H] the states each step
- * started from ([T, B, P], P = H unless projected); dh (and dc) the gradient left for h0 (c0). Everything
- * accumulates into the sink.
+ * dGatesH that of the recurrent side (they differ only for GRU's n gate); hPrev [T, B, P] the states each step
+ * started from (P = H unless projected); dh (and dc) the gradient left for h0 (c0). Everything accumulates into
+ * the sink.
  */
 export function finishRecurrentBackward(
   sink: GradSink,
-  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; dh: Tensor; dc?: Tensor | null; T: number; B: number; H: number; G: number; P?: number },
+  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; dh: Tensor; dc?: Tensor | null; T: number; B: number; H: number; P: number; G: number },
 ): void {
   const rows = g.T * g.B;
   const GH = g.G * g.H;
-  const P = g.P ?? g.H;
-  const dW = sink.target(CellInput.WHH);
-  if (dW) matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, P, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, P]
-  const dbIH = sink.target(CellInput.BIH);
-  if (dbIH) sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
-  const dbHH = sink.target(CellInput.BHH);
-  if (dbHH) sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  if (sink.needs(CellInput.WHH)) {
+    const dW = sink.write(CellInput.WHH);
+    matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.P, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, P]
+  }
+  if (sink.needs(CellInput.BIH)) {
+    const dbIH = sink.write(CellInput.BIH);
+    sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
+  }
+  if (sink.needs(CellInput.BHH)) {
+    const dbHH = sink.write(CellInput.BHH);
+    sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
+  }
   // Handed over after their last read here: they become those inputs' gradients unless some already exist.
-  sink.pass(CellInput.XProj, g.dGatesX);
-  sink.pass(CellInput.H0, g.dh);
-  if (g.dc) sink.pass(CellInput.C0, g.dc);
+  if (sink.needs(CellInput.XProj)) sink.pass(CellInput.XProj, g.dGatesX);
+  if (sink.needs(CellInput.H0)) sink.pass(CellInput.H0, g.dh);
+  if (g.dc && sink.needs(CellInput.C0)) sink.pass(CellInput.C0, g.dc);
 }

@@ -1,18 +1,21 @@
 // Reductions (shaders/reduce.wgsl): sum over an axis with its gradient, and the global L2 norm of many
 // buffers (gradient clipping) computed entirely on the GPU.
-import source from '../../shaders/reduce.wgsl?raw';
+import reduceSource from '../../shaders/reduce.wgsl?raw';
+import common from '../../shaders/common.wgsl?raw';
+import { withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid } from './grid.js';
 
 const FILE = 'reduce.wgsl';
+const source = withSnippets(reduceSource, common);
 
 function sumAxisInto(out: Tensor, inp: Tensor, outer: number, R: number, inner: number, accumulate: boolean): void {
   const ctx = out.ctx;
   const kernel = ctx.kernel({ file: FILE, source, entry: 'sum_axis_forward', constants: { ACCUMULATE: accumulate ? 1 : 0 } });
-  ctx.dispatch(kernel, grid(ctx, outer * inner), [inp, out], [outer, R, inner, 0]);
+  ctx.dispatch(kernel, grid(ctx, outer * inner, kernel), { inp, out }, { outer, R, inner });
 }
 
 /** dBias[N] (+)= Σ_rows dOut[M, N] (bias gradients; accumulate false overwrites). */
@@ -33,11 +36,11 @@ export function sum(x: Tensor, axis: number): Tensor {
   const out = x.ctx.empty(outShape, 'float32', 'sum');
   sumAxisInto(out, x, outer, R, inner, false);
   record('sum', [x], [out], [], ([dOut], sink) => {
-    const dx = sink.gradOf(0);
-    if (!dx) return;
+    if (!sink.needs(0)) return;
+    const dx = sink.add(0);
     const ctx = x.ctx;
     const kernel = ctx.kernel({ file: FILE, source, entry: 'sum_axis_backward' });
-    ctx.dispatch(kernel, grid(ctx, outer * R * inner), [null, null, dx, dOut!], [outer, R, inner, 0]);
+    ctx.dispatch(kernel, grid(ctx, outer * R * inner, kernel), { dinp: dx, dout: dOut! }, { outer, R, inner });
   });
   return out;
 }
@@ -49,10 +52,10 @@ export function sum(x: Tensor, axis: number): Tensor {
 export function globalNorm(ctx: Context, tensors: readonly Tensor[]): Tensor {
   const partials = ctx.empty([Math.max(1, tensors.length)], 'float32', 'norm-partials');
   const squares = ctx.kernel({ file: FILE, source, entry: 'sum_squares' });
-  tensors.forEach((t, slot) => ctx.dispatch(squares, [1], [t, null, null, null, partials], [1, t.numel, 1, slot]));
+  tensors.forEach((t, slot) => ctx.dispatch(squares, [1], { inp: t, partials }, { n: t.numel, slot }));
   const norm = ctx.empty([1], 'float32', 'norm');
   const finish = ctx.kernel({ file: FILE, source, entry: 'global_norm' });
-  ctx.dispatch(finish, [1], [null, norm, null, null, partials], [1, 1, 1, tensors.length]);
+  ctx.dispatch(finish, [1], { out: norm, partials }, { count: tensors.length });
   partials.dispose();
   return norm;
 }

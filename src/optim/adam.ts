@@ -1,7 +1,8 @@
 // torch.optim.Adam (amsgrad and maximize off), with optional L2 weight decay added to the gradient.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { dispatchOptim } from './kernels.js';
-import { Optimizer, checkNonNegative, type ActiveParam } from './optimizer.js';
+import { Optimizer, type ActiveParam } from './optimizer.js';
+import { nonNegativeNumber } from '../core/validate.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -42,8 +43,8 @@ export class Adam extends Optimizer {
       }
     });
     this.betas = Object.freeze([betas[0], betas[1]]) as readonly [number, number];
-    this.eps = checkNonNegative(options.eps ?? 1e-8, 'eps', 'Adam');
-    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'weightDecay', 'Adam');
+    this.eps = nonNegativeNumber(options.eps ?? 1e-8, 'eps', 'Adam');
+    this.weightDecay = nonNegativeNumber(options.weightDecay ?? 0, 'weightDecay', 'Adam');
   }
 
   /** The state of a parameter (null before its first step). */
@@ -75,11 +76,11 @@ export class Adam extends Optimizer {
       dispatchOptim(ctx, 'adam_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
         n: param.numel,
         slot: index,
-        beta1Weight: 1 - beta1,
+        beta1_weight: 1 - beta1,
         beta2,
-        oneMinusBeta2: 1 - beta2,
+        one_minus_beta2: 1 - beta2,
         eps: this.eps,
-        weightDecay: this.weightDecay,
+        weight_decay: this.weightDecay,
       });
     });
     hyper.dispose(); // its buffer is reused only after the submit that ends step()

@@ -2,28 +2,13 @@
 import type { Context } from '../core/context.js';
 import { Tensor, type Parameter } from '../core/tensor.js';
 import { checkGrad } from './kernels.js';
+import { nonNegativeNumber } from '../core/validate.js';
 
 /** A parameter that has a gradient this step, with its index in `params` (its slot in per-step tables). */
 export interface ActiveParam {
   param: Parameter;
   grad: Tensor;
   index: number;
-}
-
-/** Throws a RangeError naming `lr` unless it is a finite positive number. */
-export function checkLr(lr: unknown, what: string): number {
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-    throw new RangeError(`${what}: lr must be a finite positive number, got ${String(lr)}`);
-  }
-  return lr;
-}
-
-/** Throws a RangeError naming `name` unless value is a finite number >= 0. */
-export function checkNonNegative(value: unknown, name: string, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${what}: ${name} must be a finite number >= 0, got ${String(value)}`);
-  }
-  return value;
 }
 
 export abstract class Optimizer {
@@ -55,21 +40,16 @@ export abstract class Optimizer {
     });
     this.params = list;
     this.ctx = list[0].ctx;
-    this._lr = checkLr(lr, name);
+    this._lr = nonNegativeNumber(lr, 'lr', name);
   }
 
-  /** The learning rate used by the next step(). */
+  /** The learning rate used by the next step(); set it for schedules (0 allowed, as in PyTorch: lr >= 0). */
   get lr(): number {
     return this._lr;
   }
 
   set lr(value: number) {
-    this._lr = checkLr(value, this.name);
-  }
-
-  /** Changes the learning rate (for schedules); takes effect at the next step(). */
-  setLr(lr: number): void {
-    this.lr = lr;
+    this._lr = nonNegativeNumber(value, 'lr', this.name);
   }
 
   /**

@@ -1,7 +1,8 @@
 // torch.optim.SGD: plain, with momentum (dampening, Nesterov) and L2 weight decay.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { dispatchOptim } from './kernels.js';
-import { Optimizer, checkNonNegative, type ActiveParam } from './optimizer.js';
+import { Optimizer, type ActiveParam } from './optimizer.js';
+import { nonNegativeNumber } from '../core/validate.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as PyTorch 2). */
@@ -28,9 +29,9 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
     super(params, options.lr ?? 1e-3, 'SGD');
-    this.momentum = checkNonNegative(options.momentum ?? 0, 'momentum', 'SGD');
-    this.dampening = checkNonNegative(options.dampening ?? 0, 'dampening', 'SGD');
-    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'weightDecay', 'SGD');
+    this.momentum = nonNegativeNumber(options.momentum ?? 0, 'momentum', 'SGD');
+    this.dampening = nonNegativeNumber(options.dampening ?? 0, 'dampening', 'SGD');
+    this.weightDecay = nonNegativeNumber(options.weightDecay ?? 0, 'weightDecay', 'SGD');
     this.nesterov = options.nesterov ?? false;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new RangeError('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
@@ -47,7 +48,7 @@ export class SGD extends Optimizer {
     const hyper = this.lrBuffer();
     for (const { param, grad } of active) {
       if (this.momentum === 0) {
-        dispatchOptim(ctx, 'sgd_step', param.numel, { x: param, grad, hyper }, { n: param.numel, weightDecay: this.weightDecay });
+        dispatchOptim(ctx, 'sgd_step', param.numel, { x: param, grad, hyper }, { n: param.numel, weight_decay: this.weightDecay });
         continue;
       }
       let buf = this.buffers.get(param);
@@ -58,9 +59,9 @@ export class SGD extends Optimizer {
       }
       dispatchOptim(ctx, 'sgd_momentum_step', param.numel, { x: param, grad, m: buf, hyper }, {
         n: param.numel,
-        weightDecay: this.weightDecay,
+        weight_decay: this.weightDecay,
         momentum: this.momentum,
-        dampeningKeep: 1 - this.dampening,
+        dampening_keep: 1 - this.dampening,
         flags: (first ? 1 : 0) | (this.nesterov ? 2 : 0),
       });
     }
