@@ -2,3 +2,4 @@
 export { crossEntropy } from '../ops/cross_entropy.js';
 export { tanh, sigmoid, relu } from '../ops/elementwise.js';
 export { gather as embedding } from '../ops/gather.js';
+export { dropout, type DropoutOptions } from '../ops/dropout.js';
