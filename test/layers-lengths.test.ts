@@ -37,6 +37,7 @@ describe('lengths and projSize: bad input', () => {
     expect(() => gru.forward(x(), null, { lengths: [1.5, 2, 3] })).toThrow(/lengths\[0\] = 1.5 is outside/);
     expect(() => gru.forward(x(), null, { lengths: Int32Array.of(4, -1, 2) })).toThrow(RangeError);
     expect(() => gru.forward(x(), null, { lengths: new Float32Array([1, 2, 3]) as unknown as number[] })).toThrow(TypeError);
+    expect(() => gru.forward(x(), null, 3 as unknown as { lengths: number[] })).toThrow(/forward options must be an object/);
     const lstm = new wr.nn.LSTM(ctx, { inputSize: 2, hiddenSize: 5, batchFirst: true, seed: 1 });
     // batchFirst: B is the first axis, T the second.
     const xb = ctx.tensor(new Float32Array(3 * 4 * 2), [3, 4, 2]);

@@ -47,7 +47,7 @@ export interface RecurrentForwardOptions {
 
 interface DirectionParams {
   wIH: Parameter; // [G*H, inputs]
-  wHH: Parameter; // [G*H, H]
+  wHH: Parameter; // [G*H, P] (P: projSize, else H)
   bIH: Parameter | null; // [G*H]
   bHH: Parameter | null; // [G*H]
   wHR: Parameter | null; // [P, H] (LSTM with projSize)
@@ -165,10 +165,12 @@ export abstract class RNNBase extends Module {
     return Int32Array.from(lengths);
   }
 
-  /** Runs all layers and directions. Returns output [T, B, D*H] (time-major) and the final states. */
-  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, opts: RecurrentForwardOptions = {}): { output: Tensor; hN: Tensor; cN: Tensor | null } {
+  /** Runs all layers and directions. Returns output [T, B, D*P] (time-major; P = projSize or hiddenSize) and the
+   *  final states. */
+  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, options?: RecurrentForwardOptions | null): { output: Tensor; hN: Tensor; cN: Tensor | null } {
     // Everything is checked before the first allocation, so bad input leaves nothing behind.
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`${this.name}: forward options must be an object, got ${String(opts)}`);
+    const opts = options ?? {};
+    if (typeof opts !== 'object') throw new TypeError(`${this.name}: forward options must be an object, got ${String(opts)}`);
     const { T, B, ids } = this.checkInput(x);
     this.checkState(h0, 'h0', B);
     this.checkState(c0, 'c0', B);
@@ -263,8 +265,9 @@ export class RNN extends RNNBase {
     super(ctx, 'rnn', opts);
   }
 
-  /** x: [T, B, inputSize] (or [B, T, ...] with batchFirst) or int32 ids; h0: [D*numLayers, B, H]. */
-  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
+  /** x: [T, B, inputSize] (or [B, T, ...] with batchFirst) or int32 ids; h0: [D*numLayers, B, H]; opts.lengths:
+   *  steps per batch row (API.md 10). */
+  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions | null): [Tensor, Tensor] {
     const { output, hN } = this.run(x, h0 ?? null, null, opts);
     return [output, hN];
   }
@@ -293,20 +296,21 @@ export class GRU extends RNNBase {
     super(ctx, 'gru', { ...opts, nonlinearity: 'tanh' });
   }
 
-  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
+  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions | null): [Tensor, Tensor] {
     const { output, hN } = this.run(x, h0 ?? null, null, opts);
     return [output, hN];
   }
 }
 
-/** LSTM with PyTorch's gate order i, f, g, o. */
+/** LSTM with PyTorch's gate order i, f, g, o; with projSize, PyTorch's LSTMP (h = W_hr·(o ⊙ tanh(c)): output and hN
+ *  [.., projSize], cN [.., hiddenSize]). */
 export class LSTM extends RNNBase {
   constructor(ctx: Context, opts: LSTMOptions) {
     rejectNonlinearity(opts, 'LSTM');
     super(ctx, 'lstm', { ...opts, nonlinearity: 'tanh' });
   }
 
-  forward(x: Tensor, state?: [Tensor, Tensor] | null, opts?: RecurrentForwardOptions): [Tensor, [Tensor, Tensor]] {
+  forward(x: Tensor, state?: [Tensor, Tensor] | null, opts?: RecurrentForwardOptions | null): [Tensor, [Tensor, Tensor]] {
     if (state && (!Array.isArray(state) || state.length !== 2)) {
       throw new TypeError('LSTM: the state must be a pair [h0, c0]');
     }
