@@ -56,10 +56,13 @@ function onEvent(e: EngineEvent): void {
       el.noWebGPU.hidden = true;
       el.adapter.textContent = e.adapter;
       el.adapter.classList.remove('bad');
-      const note = applyAdapterDefaults(e.software);
-      el.sizingNote.textContent = note ?? '';
-      el.sizingNote.hidden = note === null;
-      session.state.next('ready');
+      // The first time only: after a device loss the engine starts again, and the user's settings stay.
+      if (session.state.phase === 'starting') {
+        const note = applyAdapterDefaults(e.software);
+        el.sizingNote.textContent = note ?? '';
+        el.sizingNote.hidden = note === null;
+        session.state.next('ready');
+      }
       readyResolve(true);
       return;
     }
