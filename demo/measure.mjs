@@ -56,6 +56,7 @@ try {
       perplexity: document.querySelector('[data-testid="perplexity"]')?.textContent,
       message: document.querySelector('[data-testid="message"]')?.hidden ? '' : document.querySelector('[data-testid="message-text"]')?.textContent,
       longTasks: tasks.length,
+      longTaskStartsAfterClickMs: tasks.map((t) => Math.round(t.start - t0)),
       longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
     };
   }, clickedAt);
