@@ -1,6 +1,6 @@
 // Where the engine runs: a dedicated Web Worker when the browser has WebGPU there, else (and saying so) the page's
 // main thread. Either way the page talks to it with the same messages.
-import type { EngineEvent, Request } from './protocol.js';
+import type { AnyEvent as EngineEvent, AnyRequest as Request } from './engines.js';
 
 export interface EngineLink {
   readonly where: 'worker' | 'main thread';
@@ -34,10 +34,10 @@ export async function connectEngine(onEvent: (e: EngineEvent) => void, opts: { p
 }
 
 async function startOnPage(onEvent: (e: EngineEvent) => void, reason: string): Promise<EngineLink> {
-  const { Engine } = await import('./engine.js');
+  const { createEngines } = await import('./engines.js');
   // Events are delivered as tasks, as a worker's would be, so the page sees the same order and timing.
-  const engine = new Engine((event) => setTimeout(() => onEvent(event)));
-  const link: EngineLink = { where: 'main thread', fallbackReason: reason, post: (r) => engine.handle(r) };
+  const handle = createEngines((event) => setTimeout(() => onEvent(event)));
+  const link: EngineLink = { where: 'main thread', fallbackReason: reason, post: (r) => handle(r) };
   link.post({ type: 'init' });
   return link;
 }

@@ -75,6 +75,11 @@ export class Engine {
 
   constructor(private readonly post: Post) {}
 
+  /** The device's context, shared with the G2P tab's engine (null before init or without WebGPU). */
+  get context(): wr.Context | null {
+    return this.ctx;
+  }
+
   /** Requests are handled in order of arrival; long ones (training) run while later ones are handled. */
   handle(request: Request): void {
     const work = this.dispatch(request);

@@ -8,15 +8,24 @@ import { clearHistory } from './charts.js';
 import { el, showMessage } from './dom.js';
 import { applyAdapterDefaults } from './form.js';
 import { Generation } from './generation.js';
-import type { EngineEvent, Request } from './protocol.js';
+import type { AnyEvent, AnyRequest } from './engines.js';
+import { isG2PEvent } from './g2p-protocol.js';
+import { G2PSession } from './g2p-session.js';
 import { Session } from './session.js';
+import { setUpTabs } from './tabs.js';
 
 let link: EngineLink | null = null;
-const post = (r: Request, transfer?: Transferable[]) => link?.post(r, transfer);
+const post = (r: AnyRequest, transfer?: Transferable[]) => link?.post(r, transfer);
 
 const generation: Generation = new Generation(post, (): boolean => !el.generate.disabled);
 const session: Session = new Session(post, generation);
 const picker = new CorpusPicker((file) => void session.loadWeights(file));
+const g2p = new G2PSession(post);
+let g2pShown = false;
+setUpTabs((tab) => {
+  g2pShown ||= tab === 'g2p';
+  if (g2pShown && link) void g2p.loadData();
+});
 
 window.addEventListener('unhandledrejection', (event) => {
   showMessage(`Unexpected error: ${event.reason instanceof Error ? event.reason.message : String(event.reason)}`);
@@ -50,7 +59,11 @@ function showNoWebGPU(detail: string): void {
 let readyResolve: (ok: boolean) => void = () => {};
 const engineReady = new Promise<boolean>((resolve) => (readyResolve = resolve));
 
-function onEvent(e: EngineEvent): void {
+function onEvent(e: AnyEvent): void {
+  if (isG2PEvent(e)) {
+    g2p.handle(e);
+    return;
+  }
   switch (e.type) {
     case 'ready': {
       el.noWebGPU.hidden = true;
@@ -63,6 +76,7 @@ function onEvent(e: EngineEvent): void {
         el.sizingNote.hidden = note === null;
         session.state.next('ready');
       }
+      g2p.engineReady(e.software);
       readyResolve(true);
       return;
     }
@@ -70,6 +84,7 @@ function onEvent(e: EngineEvent): void {
       showNoWebGPU(e.message);
       if (!e.noWebGPU) showMessage(`Could not start WebGPU: ${e.message}`);
       session.state.next('unavailable');
+      g2p.unavailable();
       readyResolve(false);
       return;
     case 'error':
@@ -87,6 +102,7 @@ async function main(): Promise<void> {
   if (!(navigator as Navigator & { gpu?: unknown }).gpu) {
     showNoWebGPU('this environment has no navigator.gpu');
     session.state.next('unavailable');
+    g2p.unavailable();
     await picker.connect(() => {});
     document.body.dataset.ready = 'true';
     return;
@@ -98,6 +114,7 @@ async function main(): Promise<void> {
     : 'Training runs in a Web Worker: the page stays responsive while the GPU works.';
   el.engineNote.dataset.where = link.where;
   const ok = await engineReady;
+  if (ok && g2pShown) void g2p.loadData();
   if (ok) await picker.connect(post);
   else await picker.connect(() => {});
   document.body.dataset.ready = 'true';

@@ -1,7 +1,8 @@
 // Measures what a new user sees (`node demo/measure.mjs`): the demo page with its default settings in headless
 // Chromium (SwiftShader without a GPU), Start pressed, then the seconds until the first perplexity appears and
 // the longest main-thread task (PerformanceObserver 'longtask') while training runs. Prints one JSON line.
-//   node demo/measure.mjs [--epochs-wait N] [--timeout S]
+// With --tab g2p, the same for the G2P tab: Start there, the seconds until the first validation PER.
+//   node demo/measure.mjs [--tab lm|g2p] [--epochs-wait N] [--timeout S]
 /* global window, document, MutationObserver -- the functions passed to page.evaluate run in the page */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,12 @@ const arg = (name, fallback) => {
 };
 const timeoutS = arg('timeout', 400);
 const rowsWanted = arg('epochs-wait', 1);
+const tabAt = process.argv.indexOf('--tab');
+const g2p = tabAt >= 0 && process.argv[tabAt + 1] === 'g2p';
+/** The ids of what is measured, per tab. */
+const ids = g2p
+  ? { start: 'g2p-start', log: 'g2p-epoch-log', value: 'g2p-per', fields: ['g2p-train-words', 'g2p-valid-words', 'g2p-embed', 'g2p-hidden', 'g2p-batch', 'g2p-lr', 'g2p-beam'] }
+  : { start: 'start', log: 'epoch-log', value: 'perplexity', fields: ['corpus-select', 'max-chars', 'cell', 'hidden', 'steps', 'batch'] };
 
 const server = await createServer({ configFile: join(root, 'demo/vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
 await server.listen();
@@ -29,38 +36,40 @@ try {
       for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
-  await page.goto(server.resolvedUrls.local[0]);
+  await page.goto(`${server.resolvedUrls.local[0]}${g2p ? '#g2p' : ''}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
-  const settings = await page.evaluate(() => {
+  if (g2p) await page.waitForFunction(() => /words bundled/.test(document.querySelector('[data-testid="g2p-data-info"]')?.textContent ?? ''));
+  const settings = await page.evaluate((fields) => {
     const v = (id) => /** @type {HTMLInputElement} */ (document.querySelector(`[data-testid="${id}"]`))?.value;
-    return { corpus: v('corpus-select'), maxChars: v('max-chars'), cell: v('cell'), hidden: v('hidden'), steps: v('steps'), batch: v('batch') };
-  });
+    return Object.fromEntries(fields.map((id) => [id, v(id)]));
+  }, ids.fields);
   const adapter = await page.textContent('[data-testid="adapter"]');
-  const clickedAt = await page.evaluate(() => {
+  const clickedAt = await page.evaluate((ids) => {
     const w = /** @type {any} */ (window);
     w.__longTasks.length = 0;
-    const log = document.querySelector('[data-testid="epoch-log"]');
+    const log = document.querySelector(`[data-testid="${ids.log}"]`);
     new MutationObserver(() => { if (log.children.length > 0) w.__firstRowAt ??= performance.now(); }).observe(log, { childList: true });
-    /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="start"]')).click();
+    /** @type {HTMLButtonElement} */ (document.querySelector(`[data-testid="${ids.start}"]`)).click();
     return performance.now();
-  });
+  }, ids);
   await page.waitForFunction(
-    (n) => document.querySelectorAll('[data-testid="epoch-log"] tr').length >= n ||
+    ([n, log]) => document.querySelectorAll(`[data-testid="${log}"] tr`).length >= n ||
       (document.querySelector('[data-testid="message"]')?.getAttribute('data-kind') === 'error' && !document.querySelector('[data-testid="message"]')?.hidden),
-    rowsWanted,
+    [rowsWanted, ids.log],
     { timeout: timeoutS * 1000, polling: 200 },
   );
-  const result = await page.evaluate((t0) => {
+  const result = await page.evaluate(([t0, ids]) => {
     const tasks = /** @type {any} */ (window).__longTasks.filter((t) => t.start >= t0);
     return {
-      firstPerplexitySeconds: ((/** @type {any} */ (window).__firstRowAt ?? performance.now()) - t0) / 1000,
-      perplexity: document.querySelector('[data-testid="perplexity"]')?.textContent,
+      firstEpochSeconds: ((/** @type {any} */ (window).__firstRowAt ?? performance.now()) - t0) / 1000,
+      [ids.value]: document.querySelector(`[data-testid="${ids.value}"]`)?.textContent,
+      epochLog: [...document.querySelectorAll(`[data-testid="${ids.log}"] tr`)].map((r) => r.textContent),
       message: document.querySelector('[data-testid="message"]')?.hidden ? '' : document.querySelector('[data-testid="message-text"]')?.textContent,
       longTasks: tasks.length,
       longTaskStartsAfterClickMs: tasks.map((t) => Math.round(t.start - t0)),
       longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
     };
-  }, clickedAt);
+  }, [clickedAt, ids]);
   console.log(JSON.stringify({ adapter, settings, ...result }));
 } finally {
   await browser.close();

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Connect, type Plugin } from 'vite';
+import { cmudictSubset } from './cmudict-subset.js';
 
 const demoRoot = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(demoRoot, '..');
@@ -78,7 +79,7 @@ export default defineConfig({
   root: demoRoot,
   base: './',
   publicDir: false,
-  plugins: [presetCorpora()],
+  plugins: [presetCorpora(), cmudictSubset()],
   server: {
     fs: { allow: [repoRoot] },
   },
