@@ -1,7 +1,8 @@
 // End-to-end: the demo page (demo/) served by Vite, driven in the system Chromium with Playwright. Without a GPU
 // Chromium gives SwiftShader, so the model is tiny: GRU, hidden 32, steps 8, batch 4 on 1,500 characters; the first
 // test takes the page's own defaults (sized to the adapter) as a new user would. Training runs in a Web Worker:
-// a PerformanceObserver on the page records every main-thread task over 50 ms.
+// a PerformanceObserver on the page records every main-thread task over 50 ms. The G2P tab trains its adapter-sized
+// default (a small attention model on a few hundred CMUdict words) in the same worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -333,6 +334,140 @@ describe('demo page', () => {
     expect(await page.inputValue(tid('corpus-select'))).toBe('alice');
     await page.screenshot({ path: join(artifacts, 'demo-bad-file.png'), fullPage: true });
 
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('G2P tab: trains in the worker from adapter-sized defaults, per-step losses, a validation PER per epoch, Pause/Resume, no main-thread task over 100 ms', async () => {
+    await page.click(tid('tab-g2p'));
+    expect(await page.isVisible(tid('g2p-start'))).toBe(true);
+    expect(await page.isHidden(tid('start'))).toBe(true);
+    await page.waitForFunction(() => /words bundled/.test(document.querySelector('[data-testid="g2p-data-info"]')?.textContent ?? ''));
+    const software = /software fallback/.test((await page.textContent(tid('adapter'))) ?? '');
+    expect(await page.isVisible(tid('g2p-sizing-note'))).toBe(software);
+    expect(await page.inputValue(tid('g2p-hidden'))).toBe(software ? '64' : '256');
+    await setValue('g2p-epochs', '2');
+
+    const clickedAt = await page.evaluate(() => {
+      (document.querySelector('[data-testid="g2p-start"]') as HTMLButtonElement).click();
+      return performance.now();
+    });
+    const g2pRows = (n: number, timeout: number) => page.waitForFunction((rows) => {
+      const box = document.querySelector('[data-testid="message"]') as HTMLElement | null;
+      if (box && !box.hidden && box.dataset.kind === 'error') return `the page reports: ${box.textContent?.trim()}`;
+      return document.querySelectorAll('[data-testid="g2p-epoch-log"] tr').length >= rows ? 'ok' : false;
+    }, n, { timeout }).then((h) => h.jsonValue());
+    // The loss line moves within seconds, long before the first validation.
+    await page.waitForFunction(() => !document.querySelector('[data-testid="g2p-loss-chart"]')!.parentElement!.classList.contains('empty'), undefined, { timeout: 30_000 });
+    const firstLoss = (await page.evaluate(() => performance.now())) - clickedAt;
+    expect(await g2pRows(1, 90_000)).toBe('ok');
+    const firstPer = (await page.evaluate(() => performance.now())) - clickedAt;
+
+    // Pause in the second epoch, then Resume finishes it.
+    await page.click(tid('g2p-pause'));
+    await page.waitForFunction(() => ['paused', 'ready'].includes(document.body.dataset.g2pPhase ?? ''), undefined, { timeout: 60_000 });
+    if ((await page.evaluate(() => document.body.dataset.g2pPhase)) === 'paused') {
+      expect(await page.textContent(tid('g2p-start'))).toBe('Resume');
+      expect(await page.textContent(tid('g2p-status'))).toMatch(/Paused/);
+      await page.click(tid('g2p-start'));
+    }
+    expect(await g2pRows(2, 120_000)).toBe('ok');
+    await page.waitForFunction(() => /Finished 2 epochs/.test(document.querySelector('[data-testid="g2p-status"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
+
+    const rows = await page.$$eval(`${tid('g2p-epoch-log')} tr`, (trs) => trs.map((r) => ({
+      loss: Number(r.children[1]!.textContent), per: Number((r as HTMLElement).dataset.per), wer: Number((r as HTMLElement).dataset.wer),
+    })).reverse());
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(Number.isFinite(r.per) && r.per > 0).toBe(true);
+      expect(r.wer >= 0 && r.wer <= 1).toBe(true);
+    }
+    expect(rows[1]!.loss).toBeLessThan(rows[0]!.loss);
+    expect(await page.textContent(tid('g2p-per'))).toBe(`${(100 * rows[1]!.per).toFixed(1)}%`);
+    const samples = await page.$$eval(`${tid('g2p-samples')} li`, (items) => items.map((li) => li.textContent ?? ''));
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples[0]).toMatch(/\/.*\//);
+
+    const tasks = await longTasksSince(clickedAt);
+    const longest = tasks.reduce((m, t) => Math.max(m, t.duration), 0);
+    console.log(`demo e2e G2P: first loss ${(firstLoss / 1000).toFixed(1)} s, first validation PER ${(firstPer / 1000).toFixed(1)} s after Start ` +
+      `(PER ${rows.map((r) => (100 * r.per).toFixed(1)).join(' → ')}%); longest main-thread task ${longest.toFixed(0)} ms (${tasks.length} over 50 ms)`);
+    expect(longest).toBeLessThan(100);
+  });
+
+  it('G2P tab: transcribes a typed word with its attention heat map; Save and Load give the same decode', async () => {
+    /** Decodes `word` and returns the phonemes and the heat map's pixels (as a data URL). */
+    const transcribe = async (word: string) => {
+      await page.evaluate(() => {
+        const out = document.querySelector('[data-testid="g2p-output"]') as HTMLElement;
+        delete out.dataset.state;
+      });
+      await page.fill(tid('g2p-word'), word);
+      await page.click(tid('g2p-transcribe'));
+      await page.waitForFunction(() => ['done', 'failed'].includes((document.querySelector('[data-testid="g2p-output"]') as HTMLElement).dataset.state ?? ''), undefined, { timeout: 60_000 });
+      return page.evaluate(() => {
+        const out = document.querySelector('[data-testid="g2p-output"]') as HTMLElement;
+        const canvas = document.querySelector('[data-testid="g2p-heatmap"]') as HTMLCanvasElement;
+        return { state: out.dataset.state, phonemes: out.dataset.phonemes ?? '', text: out.textContent ?? '', rows: Number(canvas.dataset.rows), cols: Number(canvas.dataset.cols), image: canvas.toDataURL() };
+      });
+    };
+    const before = await transcribe('Cat');
+    expect(before.state).toBe('done');
+    const phonemes = before.phonemes.split(' ').filter((p) => p !== '');
+    expect(phonemes.length).toBeGreaterThan(0);
+    expect(before.text).toContain(`/${before.phonemes}/`);
+    // Rows: the phonemes and </s>; columns: C, A, T and </s>. The cells are shaded: many distinct colours, not blank.
+    expect(before.rows).toBe(phonemes.length + 1);
+    expect(before.cols).toBe(4);
+    const colours = await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="g2p-heatmap"]') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set<number>();
+      let blue = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+        if (data[i + 2]! > data[i]! + 40) blue++;
+      }
+      return { distinct: seen.size, blue };
+    });
+    expect(colours.distinct).toBeGreaterThan(5);
+    expect(colours.blue).toBeGreaterThan(100);
+
+    await page.screenshot({ path: join(artifacts, 'demo-g2p.png'), fullPage: true });
+
+    // A character the model has no grapheme for is named.
+    const bad = await transcribe('c4t');
+    expect(bad.state).toBe('failed');
+    expect(await waitForMessage(/c4t/)).toMatch(/"4"/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('g2p-save'))]);
+    const saved = join(work, download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(saved).toMatch(/webrnn-g2p-attention-\d+\.safetensors$/);
+    const file = loadSafetensors(new Uint8Array(readFileSync(saved)));
+    const config = JSON.parse(file.metadata.config!) as { hiddenSize: number; attention: boolean; tgtVocabSize: number };
+    expect(config.attention).toBe(true);
+    expect(config.hiddenSize).toBe(Number(await page.inputValue(tid('g2p-hidden'))));
+    const phonemeVocab = JSON.parse(file.metadata.phonemes!) as string[];
+    expect(phonemeVocab.slice(0, 4)).toEqual(['<pad>', '<bos>', '<eos>', '<unk>']);
+    expect(phonemeVocab).toHaveLength(config.tgtVocabSize);
+    expect(file.shapes['decoder.attention.W_q.weight']).toEqual([config.hiddenSize, config.hiddenSize]);
+    expect(JSON.parse(file.metadata.graphemes!)).toContain('C');
+
+    // Not a model file: refused, the current model kept.
+    await page.setInputFiles(tid('g2p-load-file'), { name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('hello') });
+    expect(await waitForMessage(/Could not load notes/)).toMatch(/current model is kept/);
+
+    await page.setInputFiles(tid('g2p-load-file'), saved);
+    expect(await waitForMessage(/Loaded webrnn-g2p/)).toMatch(/attention, 1 layer, embedding \d+, hidden size \d+/);
+    await page.waitForFunction(() => document.body.dataset.g2pPhase === 'ready');
+    const after = await transcribe('Cat');
+    expect(after.phonemes).toBe(before.phonemes);
+    expect(after.image).toBe(before.image);
+
+    await page.click(tid('g2p-reset'));
+    await page.waitForFunction(() => document.body.dataset.g2pPhase === 'idle', undefined, { timeout: 60_000 });
+    await page.click(tid('tab-lm'));
+    expect(await page.isVisible(tid('start'))).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 
