@@ -24,7 +24,7 @@ export class CommandRecorder {
 
   constructor(private readonly device: GPUDevice, private readonly pool: BufferPool, private readonly errors: ErrorLog) {}
 
-  dispatch(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
+  dispatch(kernel: Kernel, bindGroup: GPUBindGroup, x: number, y: number, z: number): void {
     const timeAlone = this.timer?.perDispatch ?? false;
     if (timeAlone) this.closePass();
     const pass = this.openPass(timeAlone ? kernel.label : 'pass');
@@ -33,7 +33,7 @@ export class CommandRecorder {
       this.passPipeline = kernel.pipeline;
     }
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    pass.dispatchWorkgroups(x, y, z);
     if (timeAlone) this.closePass();
     this.dispatchCount++;
     if (++this.encoded > MAX_ENCODED) this.flush();

@@ -30,6 +30,8 @@ export class Adam extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   private readonly states = new Map<Tensor, AdamState>();
+  /** [2 · params] per-step scalars by parameter slot (lr / bc1, sqrt(bc2)): a plain buffer, not a tensor. */
+  private hyper: GPUBuffer | null = null;
 
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3, 'Adam');
@@ -55,23 +57,30 @@ export class Adam extends Optimizer {
   protected update(active: readonly ActiveParam[]): void {
     const ctx = this.ctx;
     const [beta1, beta2] = this.betas;
-    // Per-step scalars (lr / bc1 and sqrt(bc2), computed in float64 as PyTorch does in Python) go in a storage
-    // table indexed by the parameter's slot, so the uniform of each parameter is the same at every step.
-    const table = new Float32Array(2 * this.params.length);
-    const states = active.map(({ param, index }) => {
+    const states = active.map(({ param }) => {
       let state = this.states.get(param);
       if (!state) {
         state = { m: ctx.zeros(param.shape, 'float32', 'adam-m'), v: ctx.zeros(param.shape, 'float32', 'adam-v'), step: 0 };
         this.states.set(param, state);
       }
-      state.step++;
-      const bc1 = 1 - beta1 ** state.step;
-      const bc2 = 1 - beta2 ** state.step;
-      table[2 * index] = this.lr / bc1;
-      table[2 * index + 1] = Math.sqrt(bc2);
       return state;
     });
-    const hyper = ctx.tensor(table, [table.length]);
+    // Per-step scalars (lr / bc1 and sqrt(bc2), computed in float64 as PyTorch does in Python) go in a storage
+    // table indexed by the parameter's slot, so the uniform of each parameter is the same at every step; the
+    // table is one buffer rewritten per step (by eachStep, so a captured step's replays advance it too).
+    const table = new Float32Array(2 * this.params.length);
+    this.hyper ??= ctx.pool.acquire(table.byteLength, 'adam-hyper');
+    const hyper = this.hyper;
+    ctx.eachStep(() => {
+      active.forEach(({ index }, k) => {
+        const state = states[k];
+        state.step++;
+        table[2 * index] = this.lr / (1 - beta1 ** state.step);
+        table[2 * index + 1] = Math.sqrt(1 - beta2 ** state.step);
+      });
+      // Unsubmitted work never reads the table: every step's reads are submitted by the flush that ends step().
+      ctx.writeBuffer(hyper, 0, table, true);
+    });
     active.forEach(({ param, grad, index }, k) => {
       dispatchOptim(ctx, 'adam_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
         n: param.numel,
@@ -83,7 +92,6 @@ export class Adam extends Optimizer {
         weight_decay: this.weightDecay,
       });
     });
-    hyper.dispose(); // its buffer is reused only after the submit that ends step()
   }
 
   protected disposeState(): void {
@@ -92,5 +100,7 @@ export class Adam extends Optimizer {
       s.v.dispose();
     }
     this.states.clear();
+    if (this.hyper && !this.ctx.isDestroyed) this.ctx.pool.release(this.hyper);
+    this.hyper = null;
   }
 }

@@ -81,7 +81,7 @@ export abstract class Optimizer {
       if (param.grad) active.push({ param, grad: checkGrad(param, index, this.name), index });
     });
     if (active.length > 0) this.update(active);
-    this.stepCount++;
+    this.ctx.eachStep(() => this.stepCount++); // a captured step counts its replays too
     this.ctx.flush();
   }
 

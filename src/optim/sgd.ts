@@ -23,7 +23,7 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   readonly nesterov: boolean;
   private readonly buffers = new Map<Tensor, Tensor>();
-  /** [1] holding lr on the GPU, remade only when lr changes, so uniforms stay the same across steps. */
+  /** [1] holding lr on the GPU (a buffer, so uniforms stay the same across steps when lr changes). */
   private lrTensor: Tensor | null = null;
   private lrTensorValue = NaN;
 
@@ -67,13 +67,21 @@ export class SGD extends Optimizer {
     }
   }
 
+  /** lr on the GPU: one buffer, rewritten when lr changes (checked every step, a captured one's replays too). */
   private lrBuffer(): Tensor {
-    if (!this.lrTensor || this.lrTensorValue !== this.lr) {
-      this.lrTensor?.dispose();
-      this.lrTensor = this.ctx.tensor(Float32Array.of(this.lr), [1]);
+    const ctx = this.ctx;
+    if (!this.lrTensor) {
+      this.lrTensor = ctx.tensor(Float32Array.of(this.lr), [1]);
       this.lrTensorValue = this.lr;
     }
-    return this.lrTensor;
+    const lr = this.lrTensor;
+    ctx.eachStep(() => {
+      if (this.lrTensorValue === this.lr) return;
+      this.lrTensorValue = this.lr;
+      // Unsubmitted work never reads it: every step's reads are submitted by the flush that ends step().
+      ctx.writeBuffer(lr.buffer, 0, Float32Array.of(this.lr), true);
+    });
+    return lr;
   }
 
   protected disposeState(): void {
