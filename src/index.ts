@@ -1,4 +1,4 @@
-// webrnn: recurrent neural networks on WebGPU. Everything public is exported here (see API.md).
+// webrnn: recurrent neural networks on WebGPU. Everything public is exported here.
 export { init, Context, type InitOptions, type MemoryStats } from './core/context.js';
 export { f32bits } from './core/bindings.js';
 export { describeAdapter } from './core/device.js';

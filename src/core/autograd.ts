@@ -1,7 +1,7 @@
 // The tape. Dependencies run one way: tensor.ts → autograd.ts → fill.ts (the accumulate kernel); this file
 // needs Tensor and Context only as types.
 import type { Tensor } from './tensor.js';
-import { sameShape, shapeString } from './errors.js';
+import { sameShape, shapeString } from './shape.js';
 import { accumulateInto } from './fill.js';
 
 let gradEnabled = true;

@@ -1,5 +1,5 @@
 import type { Context } from './context.js';
-import { assertShape, numelOf, sameShape, shapeString } from './errors.js';
+import { assertShape, numelOf, sameShape, shapeString } from './shape.js';
 import { backward, record, needsGrad, type Node } from './autograd.js';
 
 export type DType = 'float32' | 'int32';

@@ -3,7 +3,7 @@
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { noGrad } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { RNN, GRU, LSTM, type CellMode, type RNNBase } from '../nn/rnn.js';

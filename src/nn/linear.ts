@@ -1,7 +1,7 @@
 // nn.Linear: y = x·Wᵀ + b with weight [out, in] as in PyTorch.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
 import { Module, uniformParameter, initRng } from './module.js';
 import { positiveInteger } from '../core/validate.js';

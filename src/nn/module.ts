@@ -1,7 +1,7 @@
 // Module: parameters by PyTorch name, state dicts, zeroGrad (torch.nn.Module's bookkeeping).
 import type { Context } from '../core/context.js';
 import { Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { makeRng } from '../data/rng.js';
 
 export abstract class Module {

@@ -3,7 +3,7 @@
 // token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
 import { narrow0, cat, transpose01 } from '../ops/layout.js';
@@ -213,12 +213,12 @@ export class RNN extends RNNBase {
   }
 }
 
-/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 /** PyTorch's GRU and LSTM take no nonlinearity: say so rather than silently ignore it. */
 function rejectNonlinearity(opts: object, name: string): void {
   if ('nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNN has one)`);
 }
 
+/** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 export class GRU extends RNNBase {
   constructor(ctx: Context, opts: GRUOptions) {
     rejectNonlinearity(opts, 'GRU');

@@ -4,7 +4,7 @@ import common from '../../shaders/common.wgsl?raw';
 import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid, rowGrid } from './grid.js';
 
 const FILE = 'cross_entropy.wgsl';

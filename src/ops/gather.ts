@@ -6,7 +6,7 @@ import { withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { grid } from './grid.js';
 
 const FILE = 'gather.wgsl';

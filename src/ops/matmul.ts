@@ -4,7 +4,7 @@ import source from '../../shaders/matmul.wgsl?raw';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { sumRowsInto } from './reduce.js';
 import { wgslConstant } from '../core/wgsl.js';
 

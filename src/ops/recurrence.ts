@@ -8,7 +8,7 @@ import type { Context } from '../core/context.js';
 import type { Kernel } from '../core/kernel.js';
 import type { Bindings } from '../core/bindings.js';
 import type { GradSink } from '../core/autograd.js';
-import { shapeString } from '../core/errors.js';
+import { shapeString } from '../core/shape.js';
 import { matmulInto } from './matmul.js';
 import { sumRowsInto } from './reduce.js';
 import { copyBlockInto } from './layout.js';
