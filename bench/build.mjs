@@ -21,12 +21,15 @@ const common = {
   envDir: false,
 };
 
-/** Writes `${outDir}/${fileName}`, a self-contained ES module for Node, and returns its path. */
-export async function buildNode(outDir = join(cacheDir, 'node'), fileName = 'bench.mjs', { emptyOutDir = true } = {}) {
+/**
+ * Writes `${outDir}/${fileName}`, a self-contained ES module for Node, and returns its path. `entry`: bench/node.ts
+ * (the bench) or bench/peers.ts (the peers suite, `npm run bench:peers`).
+ */
+export async function buildNode(outDir = join(cacheDir, 'node'), fileName = 'bench.mjs', { emptyOutDir = true, entry = 'bench/node.ts' } = {}) {
   await build({
     ...common,
     build: {
-      ssr: join(root, 'bench/node.ts'),
+      ssr: join(root, entry),
       outDir,
       emptyOutDir,
       target: 'node20',
@@ -79,8 +82,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const outDir = join(root, '.gpu/app');
     mkdirSync(outDir, { recursive: true });
     const file = await buildNode(outDir, 'bench.mjs', { emptyOutDir: false }); // other programs may live there
+    const peers = await buildNode(outDir, 'peers.mjs', { emptyOutDir: false, entry: 'bench/peers.ts' });
     const rel = relative(root, file);
-    console.log(`wrote ${rel}
+    console.log(`wrote ${rel} and ${relative(root, peers)} (the peers suite, TF.js inside)
 On this machine (once, needs Debian's package lists):  bash ../shared/tools/gpu-prep
 On the GPU machine, from the checkout's root:          source .gpu/setup.sh && node ${rel}
 Here, on SwiftShader:  VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node ${rel}`);

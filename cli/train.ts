@@ -2,7 +2,8 @@
 // progress bar, periodic samples and .safetensors output.
 //   npm run train -- --corpus ../shared/data/jaychou_lyrics.txt --cell lstm --hidden 256 --epochs 250 \
 //                    --optimizer adam --lr 1e-2 --clip 0.01 --prefix 分开 --prefix 不分开
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { createNodeGpu } from '../scripts/node-gpu.js';
@@ -33,10 +34,15 @@ function findPresetCorpus(name: string): string {
   return found;
 }
 
+/** Largest corpus file read (as the demo's): charCorpus holds every character in memory several times over. */
+const MAX_CORPUS_BYTES = 64 * 2 ** 20;
+/** Longest sample: generation allocates and encodes per character, so 1e9 would ask for gigabytes. */
+const MAX_PRED_LEN = 10_000;
+
 const HELP = `webrnn train: a character language model on the GPU (WebGPU through Dawn)
 
   --preset NAME        the textbook's runs: ${Object.keys(PRESETS).join(', ')} (flags given override)
-  --corpus FILE        text file (required without a preset)
+  --corpus FILE        UTF-8 text file, at most ${MAX_CORPUS_BYTES / 2 ** 20} MiB (required without a preset)
   --mode chars|timemachine   chars: the Jay Chou notes' preprocessing (newlines as spaces);
                        timemachine: letters only, lower case, vocabulary of 28 (d2l 2nd edition)
   --max-chars N        keep the first N characters (textbook: 10000 for the lyrics)
@@ -45,12 +51,25 @@ const HELP = `webrnn train: a character language model on the GPU (WebGPU throug
   --optimizer sgd|adam (adam)              --lr X (1e-2)        --clip X (0.01; 0 = off)
   --sampling random|consecutive|sequential (random; sequential: the 2nd edition's, a random offset per epoch)
   --seed N
-  --prefix TEXT        prefix to continue (repeatable)          --pred-every N (50)  --pred-len N (50)
+  --prefix TEXT        prefix to continue (repeatable)          --pred-every N (50)
+  --pred-len N         characters per sample (50; at most ${MAX_PRED_LEN})
   --temperature X      0 = greedy (default)
   --init FILE          start from these weights (.safetensors: a file saved here, or a PyTorch RNNModel
                        state dict such as scripts/torch_reference.py --save-init writes)
   --save FILE          write the weights (.safetensors, vocabulary in the metadata)
   --quiet              no progress bar`;
+
+const OPTIONS = {
+  preset: { type: 'string' },
+  corpus: { type: 'string' }, mode: { type: 'string' }, 'max-chars': { type: 'string' },
+  cell: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
+  epochs: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
+  optimizer: { type: 'string' }, lr: { type: 'string' }, clip: { type: 'string' },
+  sampling: { type: 'string' }, seed: { type: 'string' },
+  prefix: { type: 'string', multiple: true }, 'pred-every': { type: 'string' }, 'pred-len': { type: 'string' },
+  temperature: { type: 'string' }, init: { type: 'string' }, save: { type: 'string' }, quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
 
 function fail(message: string): never {
   console.error(`error: ${message}\n\n${HELP}`);
@@ -60,8 +79,52 @@ function fail(message: string): never {
 function num(value: string | undefined, name: string, fallback: number, integer = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) fail(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) fail(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${value}"`);
   return n;
+}
+
+/** num() within [min, max]. */
+function bounded(value: string | undefined, name: string, fallback: number, min: number, max = Infinity, integer = true): number {
+  const n = num(value, name, fallback, integer);
+  if (n < min || n > max) fail(`--${name} must be ${max === Infinity ? `at least ${min}` : `between ${min} and ${max}`}, got ${n}`);
+  return n;
+}
+
+/** --save: the file's directory must exist and be writable, so that a long run is not lost at the end. */
+function checkSavePath(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) fail(`--save ${path}: the directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) fail(`--save ${path}: ${dir} is not a directory`);
+  if (existsSync(path) && statSync(path).isDirectory()) fail(`--save ${path} is a directory: give a file name`);
+  try {
+    accessSync(existsSync(path) ? path : dir, constants.W_OK);
+  } catch {
+    fail(`--save ${path}: ${existsSync(path) ? 'the file' : `the directory ${dir}`} is not writable`);
+  }
+}
+
+/**
+ * The corpus file as text, refused before it is read when over the cap, and after when it is binary (a NUL byte)
+ * or not UTF-8, rather than trained on as replacement characters.
+ */
+function readCorpus(path: string): string {
+  if (!existsSync(path)) fail(`corpus file not found: ${path}`);
+  const stat = statSync(path);
+  if (!stat.isFile()) fail(`--corpus ${path} is not a file`);
+  if (stat.size > MAX_CORPUS_BYTES) {
+    fail(`--corpus ${path} is ${(stat.size / 2 ** 20).toFixed(1)} MiB, over the ${MAX_CORPUS_BYTES / 2 ** 20} MiB this trainer reads: cut it (e.g. head -c)`);
+  }
+  return decodeCorpus(readFileSync(path), path);
+}
+
+function decodeCorpus(bytes: Uint8Array, path: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) fail(`--corpus ${path} looks like a binary file (a NUL byte at offset ${nul}), not text`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    fail(`--corpus ${path} is not valid UTF-8 text (convert it first, e.g. iconv -f LATIN1 -t UTF-8)`);
+  }
 }
 
 /** --init: a .safetensors file; one saved by this CLI must have been trained on the same vocabulary. */
@@ -89,20 +152,13 @@ function readInitialWeights(path: string, vocab: wr.data.Vocab): wr.io.LoadedSaf
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      preset: { type: 'string' },
-      corpus: { type: 'string' }, mode: { type: 'string' }, 'max-chars': { type: 'string' },
-      cell: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
-      epochs: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
-      optimizer: { type: 'string' }, lr: { type: 'string' }, clip: { type: 'string' },
-      sampling: { type: 'string' }, seed: { type: 'string' },
-      prefix: { type: 'string', multiple: true }, 'pred-every': { type: 'string' }, 'pred-len': { type: 'string' },
-      temperature: { type: 'string' }, init: { type: 'string' }, save: { type: 'string' }, quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ options: OPTIONS, strict: true });
+  } catch (e) {
+    fail((e as Error).message); // an unknown option, or a value missing (a negative number needs --flag=-1)
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(HELP);
     return;
@@ -121,7 +177,6 @@ async function main(): Promise<void> {
   values.optimizer ??= 'adam';
   values.sampling ??= 'random';
   if (!values.corpus) fail('--corpus is required');
-  if (!existsSync(values.corpus)) fail(`corpus file not found: ${values.corpus}`);
   const cell = values.cell as 'rnn' | 'gru' | 'lstm';
   if (!['rnn', 'gru', 'lstm'].includes(cell)) fail(`--cell must be rnn, gru or lstm, got "${cell}"`);
   const mode = values.mode as 'chars' | 'timemachine';
@@ -131,16 +186,27 @@ async function main(): Promise<void> {
   const sampling = values.sampling as wr.data.Sampling;
   if (!['random', 'consecutive', 'sequential'].includes(sampling)) fail(`--sampling must be random, consecutive or sequential, got "${sampling}"`);
 
-  const maxChars = values['max-chars'] === undefined ? undefined : num(values['max-chars'], 'max-chars', 0, true);
-  const { vocab, indices } = wr.data.charCorpus(readFileSync(values.corpus, 'utf8'), { maxChars, mode });
-  const epochs = num(values.epochs, 'epochs', 250, true);
-  const predEvery = num(values['pred-every'], 'pred-every', 50, true);
-  const predLen = num(values['pred-len'], 'pred-len', 50, true);
-  if (predEvery < 1) fail(`--pred-every must be at least 1, got ${predEvery}`);
-  if (predLen < 0) fail(`--pred-len must not be negative, got ${predLen}`);
-  const temperature = num(values.temperature, 'temperature', 0);
-  const clip = num(values.clip, 'clip', 0.01);
+  // Every option is checked before the corpus is read and the GPU set up: a typo fails in a second, not after training.
+  const maxChars = values['max-chars'] === undefined ? undefined : bounded(values['max-chars'], 'max-chars', 0, 1);
+  const hiddenSize = bounded(values.hidden, 'hidden', 256, 1);
+  const numLayers = bounded(values.layers, 'layers', 1, 1);
+  const epochs = bounded(values.epochs, 'epochs', 250, 1);
+  const numSteps = bounded(values.steps, 'steps', 35, 1);
+  const batchSize = bounded(values.batch, 'batch', 32, 1);
+  const lr = num(values.lr, 'lr', 1e-2);
+  if (!(lr > 0)) fail(`--lr must be positive, got ${lr}`);
+  const predEvery = bounded(values['pred-every'], 'pred-every', 50, 1);
+  const predLen = bounded(values['pred-len'], 'pred-len', 50, 0, MAX_PRED_LEN);
+  const temperature = bounded(values.temperature, 'temperature', 0, 0, Infinity, false);
+  const clip = bounded(values.clip, 'clip', 0.01, 0, Infinity, false);
   const seed = values.seed === undefined ? undefined : num(values.seed, 'seed', 0, true);
+  if (values.save !== undefined) checkSavePath(values.save);
+
+  const { vocab, indices } = wr.data.charCorpus(readCorpus(values.corpus), { maxChars, mode });
+  const needed = wr.data.minCorpusLength(batchSize, numSteps, sampling);
+  if (indices.length < needed) {
+    fail(`the corpus has ${indices.length} characters${maxChars === undefined ? '' : ' (after --max-chars)'}, too few for one batch of --batch ${batchSize} × --steps ${numSteps} with ${sampling} sampling (at least ${needed})`);
+  }
   const prefixes = values.prefix ?? [mode === 'timemachine' ? 'time traveller' : Array.from(vocab.idxToToken).slice(0, 2).join('')];
 
   for (const prefix of prefixes) {
@@ -158,7 +224,7 @@ async function main(): Promise<void> {
   console.log(`adapter: ${[info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown'}`);
   console.log(`corpus: ${indices.length} characters, vocabulary ${vocab.size}`);
   const model = new wr.lm.CharRNN(ctx, {
-    vocabSize: vocab.size, cell, hiddenSize: num(values.hidden, 'hidden', 256, true), numLayers: num(values.layers, 'layers', 1, true), seed,
+    vocabSize: vocab.size, cell, hiddenSize, numLayers, seed,
   });
   if (initial) {
     try {
@@ -175,8 +241,7 @@ async function main(): Promise<void> {
   bar?.start(epochs, 0, { ppl: '-', tps: '-' });
   const started = Date.now();
   const history = await wr.train(model, indices, {
-    epochs, numSteps: num(values.steps, 'steps', 35, true), batchSize: num(values.batch, 'batch', 32, true),
-    lr: num(values.lr, 'lr', 1e-2), clipTheta: clip > 0 ? clip : undefined, optimizer, sampling, seed,
+    epochs, numSteps, batchSize, lr, clipTheta: clip > 0 ? clip : undefined, optimizer, sampling, seed,
     onEpoch: async (r) => {
       bar?.update(r.epoch, { ppl: r.perplexity.toFixed(3), tps: Math.round(r.tokensPerSecond).toLocaleString('en-US') });
       if (r.epoch % predEvery === 0 || r.epoch === epochs) {

@@ -60,7 +60,7 @@ export function decodeWeights(bytes: Uint8Array): LoadedWeights {
     try {
       vocab = wr.data.Vocab.fromJSON(JSON.parse(metadata.vocab));
     } catch (e) {
-      throw new Error(`the vocabulary stored in the file is invalid (${(e as Error).message})`);
+      throw new Error(`the vocabulary stored in the file is invalid (${(e as Error).message})`, { cause: e });
     }
     if (vocab.size !== arch.vocabSize) {
       throw new Error(`the file's vocabulary has ${vocab.size} tokens but its weights expect ${arch.vocabSize}`);

@@ -24,6 +24,7 @@ struct Params {
 
 override TRANSPOSED: bool = false;
 override ACCUMULATE: bool = false;  // forward adds into out, backward into dtable (else: overwrite every element)
+override PADDING_IDX: i32 = -1;     // a table row whose gradient stays zero (nn.Embedding's padding_idx); -1: none
 
 // WG and flat_index come from common.wgsl (appended).
 // A quiet NaN, made at run time (WGSL rejects NaN in constant expressions).
@@ -104,7 +105,8 @@ fn gather_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   var v: u32; var d: u32;
   if (TRANSPOSED) { d = idx / p.V; v = idx % p.V; } else { v = idx / p.D; d = idx % p.D; }
   let lo = offsets[v];
-  let hi = offsets[v + 1u];
+  var hi = offsets[v + 1u];
+  if (i32(v) == PADDING_IDX) { hi = lo; }
   var acc = 0.0;
   for (var k = lo; k < hi; k++) { acc += dout[order[k] * p.D + d]; }
   if (ACCUMULATE) {

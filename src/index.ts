@@ -14,3 +14,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as lm from './lm/index.js';
 export { train, NonFiniteLossError, type TrainOptions, type EpochRecord } from './lm/train.js';
+export * as metrics from './metrics/index.js';

@@ -2,7 +2,7 @@
 // file prints epochs, samples and a summary, and saves weights that load back with their vocabulary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
@@ -82,5 +82,44 @@ describe('npm run train', () => {
     expect(await run(['--corpus', join(dir, 'corpus.txt'), '--cell', 'transformer'])).toMatchObject({ code: 2, out: expect.stringMatching(/--cell must be rnn, gru or lstm/) });
     expect(await run(['--preset', 'nope'])).toMatchObject({ code: 2, out: expect.stringMatching(/unknown --preset "nope"/) });
     expect(await run(['--corpus', join(dir, 'corpus.txt'), '--prefix', 'XYZ'])).toMatchObject({ code: 2, out: expect.stringMatching(/--prefix "XYZ": characters not in the vocabulary: "X", "Y", "Z"/) });
+  });
+
+  // Each refused before the GPU is set up (no "adapter:" line), not after the training it would have wasted.
+  it('refuses bad --temperature, --pred-len, --pred-every and --save up front', async () => {
+    const corpus = ['--corpus', join(dir, 'corpus.txt'), '--hidden', '8', '--epochs', '1', '--steps', '4', '--batch', '2', '--quiet'];
+    const refused = async (args: string[], message: RegExp) => {
+      const { code, out } = await run([...corpus, ...args]);
+      expect({ code, out }).toMatchObject({ code: 2, out: expect.stringMatching(message) });
+      expect(out).not.toMatch(/^adapter:/m);
+    };
+    await refused(['--temperature=-1'], /--temperature must be at least 0, got -1/);
+    await refused(['--temprature', '1'], /Unknown option '--temprature'/);
+    await refused(['--temperature', 'hot'], /--temperature must be a number, got "hot"/);
+    await refused(['--pred-len', '1e9'], /--pred-len must be between 0 and 10000, got 1000000000/);
+    await refused(['--pred-every', '0'], /--pred-every must be at least 1, got 0/);
+    await refused(['--save', join(dir, 'no-such-dir', 'model.safetensors')], /--save .*model\.safetensors: the directory .*no-such-dir does not exist/);
+    await refused(['--save', join(dir, 'corpus.txt', 'model.safetensors')], /--save .*: .*corpus\.txt is not a directory/);
+    await refused(['--save', dir], /--save .* is a directory: give a file name/);
+    await refused(['--batch', '64', '--steps', '35'], /the corpus has 1320 characters, too few for one batch of --batch 64 × --steps 35 with random sampling \(at least 2241\)/);
+  });
+
+  it('refuses a binary, non-UTF-8 or oversized corpus with a clear error', async () => {
+    const refused = async (file: string, message: RegExp) => {
+      const { code, out } = await run(['--corpus', file, '--hidden', '8', '--epochs', '1', '--steps', '4', '--batch', '2', '--quiet']);
+      expect({ code, out }).toMatchObject({ code: 2, out: expect.stringMatching(message) });
+      expect(out).not.toMatch(/^adapter:/m);
+    };
+    const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(30));
+    const binary = Buffer.concat([text.subarray(0, 100), Buffer.from([0, 1, 2, 0xff]), text.subarray(100)]);
+    writeFileSync(join(dir, 'binary.bin'), binary);
+    await refused(join(dir, 'binary.bin'), /--corpus .*binary\.bin looks like a binary file \(a NUL byte at offset 100\)/);
+    writeFileSync(join(dir, 'latin1.txt'), Buffer.from('caf\xe9 na\xefve r\xe9sum\xe9 '.repeat(100), 'latin1'));
+    await refused(join(dir, 'latin1.txt'), /--corpus .*latin1\.txt is not valid UTF-8 text/);
+    // A sparse file: its size is refused before a byte of it is read.
+    writeFileSync(join(dir, 'huge.txt'), '');
+    truncateSync(join(dir, 'huge.txt'), 64 * 2 ** 20 + 1);
+    await refused(join(dir, 'huge.txt'), /--corpus .*huge\.txt is 64\.0 MiB, over the 64 MiB this trainer reads/);
+    rmSync(join(dir, 'huge.txt'));
+    await refused(dir, /--corpus .* is not a file/);
   });
 });

@@ -2,7 +2,7 @@
 // made by gen_fixtures.py with F.cross_entropy), and against finite differences of a float64 CPU version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wr from '../src/index.js';
-import { dot, expectClose, numericGrad, randomArray, testContext } from './helpers.js';
+import { expectClose, numericGrad, randomArray, testContext } from './helpers.js';
 import losses from './fixtures/losses.json';
 
 let ctx: wr.Context;

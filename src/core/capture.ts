@@ -7,7 +7,7 @@ import type { BindGroupCache } from './bindings.js';
 import type { CommandRecorder } from './recorder.js';
 import type { Context } from './context.js';
 import { Tensor, type TensorData } from './tensor.js';
-import { shapeString } from './errors.js';
+import { shapeString } from './shape.js';
 import { Trace, firstDifference } from './capture-trace.js';
 
 export interface CaptureOptions {

@@ -1,4 +1,5 @@
 import { makeRng, shuffleInPlace } from './rng.js';
+import { positiveInteger } from '../core/validate.js';
 
 /** One minibatch: row-major [batchSize, numSteps] inputs and next-character targets. */
 export interface Batch {
@@ -51,18 +52,7 @@ export function randomIter(
   const epochSize = checkedEpochSize(indices.length, batchSize, numSteps, 'random');
   const numExamples = Math.floor((indices.length - 1) / numSteps);
   const order = shuffleInPlace(Array.from({ length: numExamples }, (_, i) => i), makeRng(opts.seed));
-  return (function* () {
-    for (let i = 0; i < epochSize; i++) {
-      const X = new Int32Array(batchSize * numSteps);
-      const Y = new Int32Array(batchSize * numSteps);
-      for (let row = 0; row < batchSize; row++) {
-        const start = order[i * batchSize + row]! * numSteps;
-        copyWindow(indices, start, numSteps, X, row * numSteps);
-        copyWindow(indices, start + 1, numSteps, Y, row * numSteps);
-      }
-      yield { X, Y };
-    }
-  })();
+  return batches(indices, batchSize, numSteps, epochSize, (i, row) => order[i * batchSize + row]! * numSteps);
 }
 
 /**
@@ -73,18 +63,7 @@ export function randomIter(
 export function consecutiveIter(indices: ArrayLike<number>, batchSize: number, numSteps: number): Iterable<Batch> {
   const epochSize = checkedEpochSize(indices.length, batchSize, numSteps, 'consecutive');
   const batchLen = Math.floor(indices.length / batchSize);
-  return (function* () {
-    for (let i = 0; i < epochSize; i++) {
-      const X = new Int32Array(batchSize * numSteps);
-      const Y = new Int32Array(batchSize * numSteps);
-      for (let row = 0; row < batchSize; row++) {
-        const start = row * batchLen + i * numSteps;
-        copyWindow(indices, start, numSteps, X, row * numSteps);
-        copyWindow(indices, start + 1, numSteps, Y, row * numSteps);
-      }
-      yield { X, Y };
-    }
-  })();
+  return batches(indices, batchSize, numSteps, epochSize, (i, row) => row * batchLen + i * numSteps);
 }
 
 /**
@@ -106,22 +85,32 @@ export function sequentialIter(
   }
   const rowLen = Math.floor((indices.length - offset - 1) / batchSize);
   const epochSize = sequentialBatches(indices.length, batchSize, numSteps, offset);
-  return (function* () {
-    for (let i = 0; i < epochSize; i++) {
-      const X = new Int32Array(batchSize * numSteps);
-      const Y = new Int32Array(batchSize * numSteps);
-      for (let row = 0; row < batchSize; row++) {
-        const start = offset + row * rowLen + i * numSteps;
-        copyWindow(indices, start, numSteps, X, row * numSteps);
-        copyWindow(indices, start + 1, numSteps, Y, row * numSteps);
-      }
-      yield { X, Y };
-    }
-  })();
+  return batches(indices, batchSize, numSteps, epochSize, (i, row) => offset + row * rowLen + i * numSteps);
 }
 
-function copyWindow(src: ArrayLike<number>, start: number, count: number, dst: Int32Array, at: number): void {
-  for (let k = 0; k < count; k++) dst[at + k] = src[start + k]!;
+/**
+ * The one window generator the three iterators share: batch i holds, in row `row`, the numSteps characters from
+ * rowStart(i, row) as inputs and the same window one character later as targets.
+ */
+function* batches(
+  indices: ArrayLike<number>,
+  batchSize: number,
+  numSteps: number,
+  epochSize: number,
+  rowStart: (batch: number, row: number) => number,
+): Generator<Batch> {
+  for (let i = 0; i < epochSize; i++) {
+    const X = new Int32Array(batchSize * numSteps);
+    const Y = new Int32Array(batchSize * numSteps);
+    for (let row = 0; row < batchSize; row++) {
+      const start = rowStart(i, row);
+      for (let k = 0; k < numSteps; k++) {
+        X[row * numSteps + k] = indices[start + k]!;
+        Y[row * numSteps + k] = indices[start + 1 + k]!;
+      }
+    }
+    yield { X, Y };
+  }
 }
 
 function checkedEpochSize(length: number, batchSize: number, numSteps: number, sampling: Sampling): number {
@@ -135,6 +124,7 @@ function checkedEpochSize(length: number, batchSize: number, numSteps: number, s
   return epochSize;
 }
 
+/** The iterators' messages carry no owner prefix: they name the argument alone. */
 function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  positiveInteger(value, name, '');
 }

@@ -1,4 +1,4 @@
-// Module: parameters by PyTorch name, state dicts, zeroGrad (torch.nn.Module's bookkeeping).
+// Module: parameters by PyTorch name, state dicts, zeroGrad, train/eval mode (torch.nn.Module's bookkeeping).
 import type { Context } from '../core/context.js';
 import { Parameter } from '../core/tensor.js';
 import { shapeString } from '../core/shape.js';
@@ -7,8 +7,24 @@ import { makeRng } from '../data/rng.js';
 export abstract class Module {
   private readonly ownParams = new Map<string, Parameter>();
   private readonly children = new Map<string, Module>();
+  /** Training mode (dropout active) or evaluation mode (identity); a new module trains, as in PyTorch. Set it
+   *  with train() / eval(), which also set it on every child. */
+  training = true;
 
   constructor(readonly ctx: Context) {}
+
+  /** Sets training mode on this module and every child (torch.nn.Module.train); returns this. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new TypeError(`train: mode must be a boolean, got ${String(mode)}`);
+    this.training = mode;
+    for (const child of this.children.values()) child.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode: train(false). */
+  eval(): this {
+    return this.train(false);
+  }
 
   protected registerParameter(name: string, p: Parameter): Parameter {
     this.ownParams.set(name, p);

@@ -11,6 +11,7 @@ import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '..
 import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
+import { dropout, assertDropoutP } from '../ops/dropout.js';
 import { Module, uniformParameter, initRng } from './module.js';
 import { positiveInteger } from '../core/validate.js';
 
@@ -24,6 +25,9 @@ export interface RNNOptions {
   bias?: boolean;
   batchFirst?: boolean;
   bidirectional?: boolean;
+  /** Dropout on each layer's output except the last's, in training mode (default 0); masks come from the
+   *  context's generator (nn.manualSeed), indexed over the time-major [T, B, D·H] layer output. */
+  dropout?: number;
   /** Seed for the initial weights (default: Math.random). */
   seed?: number;
 }
@@ -46,6 +50,7 @@ export abstract class RNNBase extends Module {
   readonly batchFirst: boolean;
   readonly bidirectional: boolean;
   readonly nonlinearity: 'tanh' | 'relu';
+  readonly dropout: number;
   /** Gates per unit: RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o). */
   readonly gates: number;
   protected readonly layers: DirectionParams[][] = [];
@@ -63,6 +68,7 @@ export abstract class RNNBase extends Module {
     this.bias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
     this.bidirectional = opts.bidirectional ?? false;
+    this.dropout = assertDropoutP(opts.dropout ?? 0, 'dropout', name);
     this.gates = CELLS[mode].gates;
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;
@@ -169,8 +175,12 @@ export abstract class RNNBase extends Module {
         hNs.push(r.hN);
         if (r.cN) cNs.push(r.cN);
       }
-      const layerOutput = D === 1 ? outs[0] : cat(outs, 2);
+      let layerOutput = D === 1 ? outs[0] : cat(outs, 2);
       if (D > 1) temps.push(...outs);
+      if (this.training && this.dropout > 0 && l < this.numLayers - 1) {
+        temps.push(layerOutput);
+        layerOutput = dropout(layerOutput, { p: this.dropout });
+      }
       if (layerInput !== xt) temps.push(layerInput);
       layerInput = layerOutput;
     }

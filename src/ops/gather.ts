@@ -15,6 +15,8 @@ const source = withSnippets(gatherSource, common);
 export interface GatherOptions {
   /** The table is stored [D, V] (PyTorch's W_ih [4H, vocab]): gather columns instead of rows. */
   transposed?: boolean;
+  /** A table row that gets no gradient (nn.Embedding's paddingIdx, in [0, V)); null: none. */
+  paddingIdx?: number | null;
 }
 
 /** Checks ids that came from the CPU against the table size, naming the first bad one. */
@@ -38,7 +40,7 @@ export function gatherInto(out: Tensor, table: Tensor, ids: Tensor, N: number, D
 /** dtable (+)= scatter of dout[N, D] rows by ids, no tape. Deterministic: 4 small dispatches + 1 over the table.
  *  accumulate false (default true) overwrites every element of dtable, so it needs no zero fill first. */
 export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: number, D: number, V: number,
-  opts: { transposed?: boolean; accumulate?: boolean } = {}): void {
+  opts: { transposed?: boolean; accumulate?: boolean; paddingIdx?: number | null } = {}): void {
   const ctx: Context = dtable.ctx;
   const params = { N, D, V };
   const counts = ctx.zeros([V], 'float32', 'gather-counts');  // zero bits are u32 zeros
@@ -51,7 +53,9 @@ export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: num
   ctx.dispatch(count, perId, { ids, counts, rank }, params);
   ctx.dispatch(k('gather_offsets'), [1], { offsets, counts_in: counts }, params);
   ctx.dispatch(k('gather_order'), perId, { ids, rank, offsets, order }, params);
-  const backward = k('gather_backward', { TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0 });
+  const backward = k('gather_backward', {
+    TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0, PADDING_IDX: opts.paddingIdx ?? -1,
+  });
   ctx.dispatch(backward, grid(ctx, V * D, backward), { dtable, dout, offsets, order }, params);
   for (const t of [counts, rank, offsets, order]) t.dispose();
 }
@@ -61,7 +65,11 @@ export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Te
   if (table.shape.length !== 2 || table.dtype !== 'float32') throw new RangeError(`gather: table must be float32 2-D, got ${shapeString(table.shape)}`);
   if (ids.dtype !== 'int32') throw new TypeError(`gather: ids must be int32, got ${ids.dtype}`);
   const transposed = opts.transposed ?? false;
+  const paddingIdx = opts.paddingIdx ?? null;
   const [V, D] = transposed ? [table.shape[1], table.shape[0]] : [table.shape[0], table.shape[1]];
+  if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= 0 && paddingIdx < V)) {
+    throw new RangeError(`gather: paddingIdx ${paddingIdx} is outside the table's rows [0, ${V})`);
+  }
   assertIdsInRange(ids, V, 'gather');
   const N = ids.numel;
   const out = table.ctx.empty([...ids.shape, D], 'float32', 'gather');
@@ -69,7 +77,7 @@ export function gather(table: Tensor, ids: Tensor, opts: GatherOptions = {}): Te
   record('gather', [table, null], [out], [ids], ([dOut], sink, [sIds]) => {
     if (!sink.needs(0)) return;
     const dTable = sink.write(0);
-    scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate });
+    scatterAddInto(dTable.grad, dOut!, sIds, N, D, V, { transposed, accumulate: dTable.accumulate, paddingIdx });
   });
   return out;
 }

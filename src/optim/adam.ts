@@ -1,7 +1,7 @@
 // torch.optim.Adam (amsgrad and maximize off), with optional L2 weight decay added to the gradient.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { dispatchOptim } from './kernels.js';
-import { Optimizer, type ActiveParam } from './optimizer.js';
+import { Optimizer, checkBetas, type ActiveParam } from './optimizer.js';
 import { nonNegativeNumber } from '../core/validate.js';
 
 export interface AdamOptions {
@@ -30,21 +30,10 @@ export class Adam extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   private readonly states = new Map<Tensor, AdamState>();
-  /** [2 · params] per-step scalars by parameter slot (lr / bc1, sqrt(bc2)): a plain buffer, not a tensor. */
-  private hyper: GPUBuffer | null = null;
 
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3, 'Adam');
-    const betas = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) {
-      throw new RangeError(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
-    }
-    betas.forEach((b, i) => {
-      if (typeof b !== 'number' || !(b >= 0 && b < 1)) {
-        throw new RangeError(`Adam: betas[${i}] must be in [0, 1), got ${String(b)}`);
-      }
-    });
-    this.betas = Object.freeze([betas[0], betas[1]]) as readonly [number, number];
+    this.betas = checkBetas(options.betas ?? [0.9, 0.999], 'Adam');
     this.eps = nonNegativeNumber(options.eps ?? 1e-8, 'eps', 'Adam');
     this.weightDecay = nonNegativeNumber(options.weightDecay ?? 0, 'weightDecay', 'Adam');
   }
@@ -65,21 +54,14 @@ export class Adam extends Optimizer {
       }
       return state;
     });
-    // Per-step scalars (lr / bc1 and sqrt(bc2), computed in float64 as PyTorch does in Python) go in a storage
-    // table indexed by the parameter's slot, so the uniform of each parameter is the same at every step; the
-    // table is one buffer rewritten per step (by eachStep, so a captured step's replays advance it too).
-    const table = new Float32Array(2 * this.params.length);
-    this.hyper ??= ctx.pool.acquire(table.byteLength, 'adam-hyper');
-    const hyper = this.hyper;
-    ctx.eachStep(() => {
+    // Per-step scalars (lr / bc1 and sqrt(bc2), computed in float64 as PyTorch does in Python) by parameter slot.
+    const hyper = this.perStepTable(2 * this.params.length, (table) => {
       active.forEach(({ index }, k) => {
         const state = states[k];
         state.step++;
         table[2 * index] = this.lr / (1 - beta1 ** state.step);
         table[2 * index + 1] = Math.sqrt(1 - beta2 ** state.step);
       });
-      // Unsubmitted work never reads the table: every step's reads are submitted by the flush that ends step().
-      ctx.writeBuffer(hyper, 0, table, true);
     });
     active.forEach(({ param, grad, index }, k) => {
       dispatchOptim(ctx, 'adam_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
@@ -100,7 +82,5 @@ export class Adam extends Optimizer {
       s.v.dispose();
     }
     this.states.clear();
-    if (this.hyper && !this.ctx.isDestroyed) this.ctx.pool.release(this.hyper);
-    this.hyper = null;
   }
 }

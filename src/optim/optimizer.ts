@@ -11,6 +11,19 @@ export interface ActiveParam {
   index: number;
 }
 
+/** Adam's and AdamW's betas: a pair, each in [0, 1), or a RangeError naming the bad one. */
+export function checkBetas(betas: unknown, owner: string): readonly [number, number] {
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw new RangeError(`${owner}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+  }
+  betas.forEach((b, i) => {
+    if (typeof b !== 'number' || !(b >= 0 && b < 1)) {
+      throw new RangeError(`${owner}: betas[${i}] must be in [0, 1), got ${String(b)}`);
+    }
+  });
+  return Object.freeze([betas[0], betas[1]]) as readonly [number, number];
+}
+
 export abstract class Optimizer {
   /** The parameters updated by step(), in the order given. */
   readonly params: Parameter[];
@@ -19,6 +32,11 @@ export abstract class Optimizer {
   stepCount = 0;
   private _lr: number;
   private disposed = false;
+  /** [1] holding lr on the GPU, remade only when lr changes, so uniforms stay the same across steps. */
+  private lrTensor: Tensor | null = null;
+  private lrTensorValue = NaN;
+  /** perStepTable's buffer. */
+  private table: GPUBuffer | null = null;
 
   protected constructor(params: Iterable<Parameter>, lr: number, protected readonly name: string) {
     if (params instanceof Tensor) {
@@ -88,10 +106,53 @@ export abstract class Optimizer {
   /** Encodes the updates of the parameters that have gradients. */
   protected abstract update(active: readonly ActiveParam[]): void;
 
+  /** lr as a GPU tensor [1]: the `hyper` of the optimizers whose only per-step value is lr (SGD, RMSprop). One
+   *  buffer, rewritten when lr changes: checked every step (through eachStep, so a captured step's replays too). */
+  protected lrBuffer(): Tensor {
+    const ctx = this.ctx;
+    if (!this.lrTensor) {
+      this.lrTensor = ctx.tensor(Float32Array.of(this.lr), [1]);
+      this.lrTensorValue = this.lr;
+    }
+    const lr = this.lrTensor;
+    ctx.eachStep(() => {
+      if (this.lrTensorValue === this.lr) return;
+      this.lrTensorValue = this.lr;
+      // Unsubmitted work never reads it: every step's reads are submitted by the flush that ends step().
+      ctx.writeBuffer(lr.buffer, 0, Float32Array.of(this.lr), true);
+    });
+    return lr;
+  }
+
+  /**
+   * A table of per-step scalars the update kernels read by parameter slot (Adam's lr / bc1, sqrt(bc2)), so every
+   * uniform stays the same from step to step: one plain buffer (not a tensor), refilled by `fill` every step
+   * through eachStep, so a captured step's replays advance it too.
+   */
+  protected perStepTable(length: number, fill: (table: Float32Array) => void): GPUBuffer {
+    const ctx = this.ctx;
+    const table = new Float32Array(length);
+    if (!this.table || this.table.size < table.byteLength) {
+      if (this.table) ctx.pool.release(this.table);
+      this.table = ctx.pool.acquire(table.byteLength, `${this.name}-hyper`);
+    }
+    const buffer = this.table;
+    ctx.eachStep(() => {
+      fill(table);
+      // Unsubmitted work never reads it: every step's reads are submitted by the flush that ends step().
+      ctx.writeBuffer(buffer, 0, table, true);
+    });
+    return buffer;
+  }
+
   /** Frees the optimizer's state tensors (moments, momentum buffers); the optimizer cannot step afterwards. */
   dispose(): void {
     this.disposed = true;
     this.disposeState();
+    this.lrTensor?.dispose();
+    this.lrTensor = null;
+    if (this.table && !this.ctx.isDestroyed) this.ctx.pool.release(this.table);
+    this.table = null;
   }
 
   protected abstract disposeState(): void;

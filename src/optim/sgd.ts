@@ -23,9 +23,6 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   readonly nesterov: boolean;
   private readonly buffers = new Map<Tensor, Tensor>();
-  /** [1] holding lr on the GPU (a buffer, so uniforms stay the same across steps when lr changes). */
-  private lrTensor: Tensor | null = null;
-  private lrTensorValue = NaN;
 
   constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
     super(params, options.lr ?? 1e-3, 'SGD');
@@ -67,27 +64,8 @@ export class SGD extends Optimizer {
     }
   }
 
-  /** lr on the GPU: one buffer, rewritten when lr changes (checked every step, a captured one's replays too). */
-  private lrBuffer(): Tensor {
-    const ctx = this.ctx;
-    if (!this.lrTensor) {
-      this.lrTensor = ctx.tensor(Float32Array.of(this.lr), [1]);
-      this.lrTensorValue = this.lr;
-    }
-    const lr = this.lrTensor;
-    ctx.eachStep(() => {
-      if (this.lrTensorValue === this.lr) return;
-      this.lrTensorValue = this.lr;
-      // Unsubmitted work never reads it: every step's reads are submitted by the flush that ends step().
-      ctx.writeBuffer(lr.buffer, 0, Float32Array.of(this.lr), true);
-    });
-    return lr;
-  }
-
   protected disposeState(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();
-    this.lrTensor?.dispose();
-    this.lrTensor = null;
   }
 }
