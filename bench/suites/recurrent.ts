@@ -1,7 +1,9 @@
 // The recurrent layers at the textbook's size (token ids over a vocabulary of 1027, hidden 256, batch 32,
 // 35 steps, one layer): forward + backward of nn.RNN / nn.GRU / nn.LSTM alone (input gather, fused cell steps,
 // weight-gradient matmuls), then a whole training step of the language model (CharRNN forward, cross-entropy,
-// backward, clipping, SGD) as the textbook runs it, and 50 greedy characters of generation.
+// backward, clipping, SGD) as the textbook runs it, and 50 greedy characters of generation; then the CPU cost of
+// a training step built anew each time against the same step captured and replayed (Context.capture), for 1 and 2
+// layers, one and two directions.
 // On a CPU-emulated adapter the sizes are scaled down (named in every line); pass the suite's figures with them.
 import type { Tensor } from '../../src/index.js';
 import { describeBound, fmt, fmtMs, gpuProfile, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
@@ -110,5 +112,94 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
     });
     opt.zeroGrad();
     for (const p of [X, Y, ...params]) p.dispose();
+  }
+
+  await capturedSteps(wr, ctx, log, size);
+}
+
+/**
+ * Median CPU time of `encodeOne` (one step, submitted), each repetition started on an idle queue so the GPU neither
+ * holds back the submit nor shares the CPU while it is timed. The first 3 runs warm up (pipelines, caches, and a
+ * captured step's recording runs); bind groups they create are reported so that later ones can be told apart.
+ */
+async function encodeTime(ctx: Context, encodeOne: () => void, reps: number): Promise<{ ms: number; warmupGroups: number }> {
+  const g0 = ctx.bindGroupCount;
+  const samples: number[] = [];
+  let warmupGroups = 0;
+  for (let i = 0; i < reps + 3; i++) {
+    await ctx.sync();
+    if (i === 3) warmupGroups = ctx.bindGroupCount - g0;
+    const t0 = performance.now();
+    encodeOne();
+    const ms = performance.now() - t0;
+    if (i >= 3) samples.push(ms);
+  }
+  await ctx.sync();
+  return { ms: median(samples), warmupGroups };
+}
+
+/**
+ * CPU encode time of one training step (a recurrent layer over token ids, a dense layer, cross-entropy, BPTT,
+ * clipping, SGD, the batch written from the CPU) built anew — tape, allocation, bind groups — and the same step
+ * captured and replayed, in the same run; dispatches per step of each (they must be equal).
+ */
+export async function capturedSteps(wr: WR, ctx: Context, log: Log, size: { V: number; H: number; B: number; T: number }): Promise<void> {
+  const { V, H, B, T } = size;
+  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % V);
+  const targets = Int32Array.from(ids, (v) => (v + 1) % V);
+  const reps = ctx.softwareAdapter ? 15 : 51;
+  const configs: [(typeof CELLS)[number], number, boolean][] = [
+    ['rnn', 1, false], ['gru', 1, false], ['lstm', 1, false], ['lstm', 2, false], ['lstm', 1, true], ['lstm', 2, true],
+  ];
+  for (const [cell, numLayers, bidirectional] of configs) {
+    const Layer = cell === 'rnn' ? wr.nn.RNN : cell === 'gru' ? wr.nn.GRU : wr.nn.LSTM;
+    const layer = new Layer(ctx, { inputSize: V, hiddenSize: H, numLayers, bidirectional, seed: 1 });
+    const D = bidirectional ? 2 : 1;
+    const dense = new wr.nn.Linear(ctx, { inFeatures: D * H, outFeatures: V, seed: 2 });
+    const params = [...layer.parameters(), ...dense.parameters()];
+    const opt = new wr.optim.SGD(params, { lr: 0.1 });
+    const x = ctx.tensor(ids, [T, B], 'int32');
+    const y = ctx.tensor(targets, [T * B], 'int32');
+    const stepFn = (): Tensor => {
+      const [out, state] = layer.forward(x) as [Tensor, Tensor | [Tensor, Tensor]];
+      const flat = out.reshape([T * B, D * H]);
+      const logits = dense.forward(flat);
+      const loss = wr.nn.functional.crossEntropy(logits, y);
+      opt.zeroGrad();
+      loss.backward();
+      const norm = wr.nn.utils.clipGradNorm(params, 0.01);
+      opt.step();
+      for (const t of [out, flat, logits, norm, ...(Array.isArray(state) ? state : [state])]) t.dispose();
+      return loss;
+    };
+    let uncapturedDispatches = 0;
+    const uncaptured = await encodeTime(ctx, () => {
+      ctx.writeBuffer(x.buffer, 0, ids, true); // as train() writes each batch (the last step's reads are submitted)
+      ctx.writeBuffer(y.buffer, 0, targets, true);
+      const d0 = ctx.dispatchCount;
+      stepFn().dispose();
+      uncapturedDispatches = ctx.dispatchCount - d0;
+    }, reps);
+    const step = ctx.capture(stepFn, { inputs: { x, y } });
+    let capturedDispatches = 0;
+    const g0 = ctx.bindGroupCount;
+    const captured = await encodeTime(ctx, () => {
+      const d0 = ctx.dispatchCount;
+      step.run({ x: ids, y: targets });
+      ctx.flush();
+      capturedDispatches = ctx.dispatchCount - d0;
+    }, reps);
+    const groupsCreated = ctx.bindGroupCount - g0 - captured.warmupGroups;
+    const name = `${cell} ${numLayers} layer${numLayers > 1 ? 's' : ''} ${bidirectional ? 'bidirectional' : 'unidirectional'}`;
+    const ratio = captured.ms / uncaptured.ms;
+    log(`${name} training step, CPU encode (median of ${reps}, GPU idle at the start of each): uncaptured ${fmtMs(uncaptured.ms)}, ` +
+      `captured ${fmtMs(captured.ms)} (${fmt(100 * ratio, 2)}%); ${uncapturedDispatches} dispatches uncaptured, ${capturedDispatches} replayed` +
+      `${groupsCreated ? `, ${groupsCreated} bind groups created by replays (expected 0)` : ''}`, {
+      name: `${cell} L${numLayers} D${D} step encode`, value: captured.ms, unit: 'ms', cell, numLayers, bidirectional, ...size,
+      uncapturedEncodeMs: uncaptured.ms, capturedEncodeMs: captured.ms, ratio, uncapturedDispatches, capturedDispatches,
+    });
+    step.dispose();
+    opt.dispose();
+    for (const p of [x, y, ...params]) p.dispose();
   }
 }

@@ -38,19 +38,14 @@ const MAX_RECORDED_RUNS = 3;
  * A captured step. Each run() does one step: the first runs execute `fn` while recording what it encodes; once
  * two consecutive runs encoded the same work, every later run() encodes that recording again instead of calling
  * `fn` (a replay). A replay goes into the context's open command buffer and submits nothing (call ctx.flush()
- * when the step should start; several replays can share one submit), except that a step with CPU inputs or
- * per-step hooks submits its own previous run first when that is still pending, so the new data cannot overtake
- * it.
+ * when the step should start; several replays can share one submit), except that a run given CPU data, or of a
+ * step with per-step hooks, first submits what is pending: a queue write lands ahead of unsubmitted work.
  */
 export class CapturedStep<T> {
   private recording: Trace | null = null;
   private previous: Trace | null = null;
   private result: T | undefined;
   private runs = 0;
-  /** The context's submit count when the last run was encoded (-1: none yet). */
-  private submitsAtLastRun = -1;
-  /** Per input written from the CPU: a buffer only this step reads (copied into the input at each run). */
-  private readonly staging = new Map<Tensor, Tensor>();
   private disposed = false;
   private readonly inputs: [string, Tensor][];
 
@@ -93,20 +88,17 @@ export class CapturedStep<T> {
     this.ctx.assertUsable();
     const writes = this.checkInputs(inputs);
     const recording = this.recording;
-    // CPU writes (inputs into their staging buffers, the hooks' per-step values) take effect ahead of everything
-    // unsubmitted: the previous run of this step, which reads those buffers, must be submitted first.
-    const recorder = this.host.recorder;
-    if ((writes.cpu || recording?.hooks.length) && recorder.submitCount === this.submitsAtLastRun) this.ctx.flush();
+    // CPU writes (inputs, the hooks' per-step values) land ahead of everything not yet submitted: submit that first.
+    if (writes.cpu || recording?.hooks.length) this.ctx.flush();
     this.writeInputs(writes.list);
     let result: T;
     if (recording) {
       for (const hook of recording.hooks) hook();
-      this.replay(recording);
+      this.host.recorder.replay(recording.commands);
       result = this.result as T;
     } else {
       result = this.record();
     }
-    this.submitsAtLastRun = recorder.submitCount;
     return result;
   }
 
@@ -119,8 +111,6 @@ export class CapturedStep<T> {
     this.previous = this.recording = null;
     disposeTensors(this.result);
     this.result = undefined;
-    for (const t of this.staging.values()) t.dispose();
-    this.staging.clear();
   }
 
   private record(): T {
@@ -166,14 +156,6 @@ export class CapturedStep<T> {
     return result;
   }
 
-  private replay(recording: Trace): void {
-    const recorder = this.host.recorder;
-    for (const c of recording.commands) {
-      if (c.kind === 'dispatch') recorder.dispatch(c.kernel, c.group, c.x, c.y, c.z);
-      else recorder.copy(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
-    }
-  }
-
   /** Validates every input before anything is written (a bad call changes nothing). */
   private checkInputs(given: Readonly<Record<string, InputData>>): { list: [Tensor, InputData][]; cpu: boolean } {
     if (given === null || typeof given !== 'object') throw new TypeError('capture: run() takes an object of inputs by name');
@@ -215,24 +197,15 @@ export class CapturedStep<T> {
 
   private writeInputs(list: [Tensor, InputData][]): void {
     for (const [target, data] of list) {
-      let source: Tensor;
       if (data instanceof Tensor) {
-        source = data;
+        this.ctx.copyBuffer(data.buffer, 0, target.buffer, 0, target.numel * 4);
         target.cpuData = data.cpuData;
       } else {
         const typed = data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
-        let staging = this.staging.get(target);
-        if (!staging) {
-          staging = this.ctx.allocate(target.shape, target.dtype, 'capture-input');
-          this.staging.set(target, staging);
-        }
-        // Fresh: its last reader (this step's previous run) has been submitted (run()).
-        this.ctx.writeBuffer(staging.buffer, 0, typed, true);
+        this.ctx.writeBuffer(target.buffer, 0, typed, true); // fresh: run() submitted everything pending
         // Int32 ids keep their CPU copy, so the ops' range checks see them while the step is recorded.
         if (typed instanceof Int32Array) target.cpuData = Int32Array.from(typed);
-        source = staging;
       }
-      this.ctx.copyBuffer(source.buffer, 0, target.buffer, 0, target.numel * 4);
     }
   }
 }

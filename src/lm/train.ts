@@ -118,12 +118,16 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
     for (const t of [logits, norm, ...next]) t?.dispose();
     return loss;
   };
-  const captured = opts.capture === false ? null : ctx.capture(stepFn, { inputs: { x, y } });
+  // The state is an input too: zeroed from the CPU where a batch starts afresh.
+  const stateInputs: Record<string, Tensor> = stateTensors.length === 2 ? { h: stateTensors[0], c: stateTensors[1] } : { h: stateTensors[0] };
+  const zeroState = new Float32Array(stateTensors[0].numel);
+  const zeroInputs = Object.fromEntries(Object.keys(stateInputs).map((name) => [name, zeroState]));
+  const captured = opts.capture === false ? null : ctx.capture(stepFn, { inputs: { x, y, ...stateInputs } });
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (opts.signal?.aborted) break;
       const start = now();
-      const stepLosses = ctx.zeros([batches], 'float32', 'step-losses');
+      const stepLosses = ctx.empty([batches], 'float32', 'step-losses'); // slot s is written by step s
       let step = 0;
       let sum = 0;
       // try/finally: an error mid-epoch (a GPU error, a diverged loss) leaves no buffer behind.
@@ -135,15 +139,16 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
         for (const { X, Y } of iter) {
           if (opts.signal?.aborted) break;
           // Random sampling starts every batch from a zero state; the others carry it over within an epoch.
-          if (sampling === 'random' || step === 0) for (const t of stateTensors) ctx.fillBuffer(t.buffer, 0, t.numel);
+          const fresh = sampling === 'random' || step === 0;
           const targets = timeMajor(Y, batchSize, numSteps);
           let loss: Tensor;
           if (captured) {
-            loss = captured.run({ x: X, y: targets });
+            loss = captured.run(fresh ? { x: X, y: targets, ...zeroInputs } : { x: X, y: targets });
           } else {
-            // Fresh writes: the last step's reads of x and y were submitted by the flush that ended it.
+            // Fresh writes: the last step's reads of these were submitted by the flush that ended it.
             ctx.writeBuffer(x.buffer, 0, X, true);
             ctx.writeBuffer(y.buffer, 0, targets, true);
+            if (fresh) for (const t of stateTensors) ctx.writeBuffer(t.buffer, 0, zeroState, true);
             x.cpuData = X; // the ops check ids they can see on the CPU
             y.cpuData = targets;
             loss = stepFn();
