@@ -80,3 +80,228 @@ describe('captured training steps are bit-identical to uncaptured ones', () => {
     }
   }
 });
+
+describe('generation replays one captured token step per character', () => {
+  for (const cell of CELLS) {
+    it(`${cell}: greedy and sampled text equal the uncaptured loop's, in as many submits`, async () => {
+      const { vocab } = wr.data.charCorpus(TEXT);
+      const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell, seed: 5 });
+      for (const opts of [{}, { temperature: 0.8, seed: 3 }, { temperature: 1.5, seed: 9 }]) {
+        for (const numChars of [1, 2, 3, 20]) {
+          const s0 = ctx.submitCount;
+          const captured = await model.predict('the ', numChars, vocab, opts);
+          const s1 = ctx.submitCount;
+          const uncaptured = await model.predict('the ', numChars, vocab, { ...opts, capture: false });
+          const s2 = ctx.submitCount;
+          expect(captured, `${JSON.stringify(opts)}, ${numChars} characters`).toBe(uncaptured);
+          expect(captured.length).toBe(4 + numChars);
+          expect(s1 - s0).toBe(s2 - s1);
+        }
+      }
+      for (const p of model.parameters()) p.dispose();
+    });
+  }
+});
+
+/** A small training step as a user writes it: forward, loss, backward, clip, optimizer step. */
+function makeStep(cell: (typeof CELLS)[number], optimizer: 'sgd' | 'adam') {
+  const V = 7, H = 5, B = 2, T = 4;
+  const model = new wr.lm.CharRNN(ctx, { vocabSize: V, hiddenSize: H, cell, seed: 3 });
+  const params = model.parameters();
+  const opt = optimizer === 'adam' ? new wr.optim.Adam(params, { lr: 0.01 }) : new wr.optim.SGD(params, { lr: 0.5 });
+  const x = ctx.tensor(new Int32Array(B * T), [B, T], 'int32');
+  const y = ctx.tensor(new Int32Array(B * T), [T * B], 'int32');
+  const fn = () => {
+    const [logits, state] = model.forward(x);
+    const loss = wr.nn.functional.crossEntropy(logits, y);
+    opt.zeroGrad();
+    loss.backward();
+    wr.nn.utils.clipGradNorm(params, 1).dispose();
+    opt.step();
+    logits.dispose();
+    disposeState(state);
+    return loss;
+  };
+  const batch = (i: number) => ({
+    x: Int32Array.from({ length: B * T }, (_, k) => (k * 3 + i) % V),
+    y: Int32Array.from({ length: B * T }, (_, k) => (k * 5 + 2 * i) % V),
+  });
+  const dispose = () => {
+    opt.zeroGrad();
+    opt.dispose();
+    for (const t of [x, y, ...params]) t.dispose();
+  };
+  return { model, params, opt, x, y, fn, batch, dispose };
+}
+
+describe('a captured step', () => {
+  it('replays with the same dispatches as the step uncaptured, creating no bind group, buffer or tensor', async () => {
+    ctx.poisonUninitialized = false; // the ops' own dispatches, not the debug NaN fills
+    try {
+      for (const cell of CELLS) {
+        const s = makeStep(cell, 'adam');
+        const d0 = ctx.dispatchCount;
+        s.fn().dispose(); // uncaptured (Adam makes its state here)
+        const d1 = ctx.dispatchCount;
+        s.fn().dispose(); // uncaptured, steady
+        const uncaptured = ctx.dispatchCount - d1;
+        expect(d1 - d0).toBeGreaterThan(uncaptured); // the first step's moment fills
+        const step = ctx.capture(s.fn, { inputs: { x: s.x, y: s.y } });
+        let runs = 0;
+        while (!step.isCaptured) step.run(s.batch(runs++));
+        expect(runs).toBe(2); // the optimizer already had its state: two runs agree
+        expect(step.dispatchCount).toBe(uncaptured);
+        await ctx.sync();
+        const groups = ctx.bindGroupCount;
+        const stats = ctx.memoryStats();
+        const counts: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const before = ctx.dispatchCount;
+          step.run(s.batch(runs + i));
+          counts.push(ctx.dispatchCount - before);
+        }
+        await ctx.sync();
+        expect(counts).toEqual([uncaptured, uncaptured, uncaptured, uncaptured]);
+        expect(ctx.bindGroupCount).toBe(groups);
+        expect(ctx.memoryStats()).toEqual(stats);
+        // Replays advance the optimizer's per-step state as the steps they stand for.
+        expect(s.opt.stepCount).toBe(2 + runs + 4);
+        expect((s.opt as wr.optim.Adam).stateOf(s.params[0])!.step).toBe(2 + runs + 4);
+        step.dispose();
+        s.dispose();
+      }
+    } finally {
+      ctx.poisonUninitialized = true;
+    }
+  });
+
+  it('pins the dispatch count of a captured textbook LSTM step (T = 35): the uncaptured count', async () => {
+    ctx.poisonUninitialized = false;
+    try {
+      const V = 16, H = 8, B = 2, T = 35;
+      const { vocab, indices } = wr.data.charCorpus(Array.from({ length: 3 * B * T }, (_, i) => 'abcdefghijklmnop'[(i * 7) % V]).join(''));
+      expect(vocab.size).toBe(V);
+      const counts: number[] = [];
+      for (const capture of [false, true]) {
+        const own = await wr.init({ device: ctx.device });
+        const model = new wr.lm.CharRNN(own, { vocabSize: V, hiddenSize: H, cell: 'lstm', seed: 1 });
+        const perStep: number[] = [];
+        let last = own.dispatchCount;
+        await wr.train(model, indices, {
+          epochs: 1, numSteps: T, batchSize: B, lr: 1, clipTheta: 0.01, sampling: 'consecutive', capture,
+          yieldBetweenSteps: async () => { perStep.push(own.dispatchCount - last); last = own.dispatchCount; },
+        });
+        counts.push(perStep[perStep.length - 1]);
+        own.destroy();
+      }
+      // The same for both (dispatch-count.test.ts pins 114 for the textbook step from a zero state; train()'s
+      // step reads a carried state).
+      expect(counts).toEqual([115, 115]);
+    } finally {
+      ctx.poisonUninitialized = true;
+    }
+  });
+
+  it('is bit-identical to the same steps uncaptured, with the lr changed between replays', async () => {
+    for (const optimizer of ['sgd', 'adam'] as const) {
+      const [a, b] = [makeStep('gru', optimizer), makeStep('gru', optimizer)];
+      const step = a.opt && ctx.capture(a.fn, { inputs: { x: a.x, y: a.y } });
+      for (let i = 0; i < 6; i++) {
+        for (const o of [a.opt, b.opt]) o.lr = 0.5 / (i + 1); // a schedule
+        step.run(a.batch(i));
+        ctx.writeBuffer(b.x.buffer, 0, b.batch(i).x);
+        ctx.writeBuffer(b.y.buffer, 0, b.batch(i).y);
+        b.x.cpuData = b.batch(i).x;
+        b.fn().dispose();
+      }
+      expect(step.isCaptured).toBe(true);
+      expect(await paramBits(a.model)).toEqual(await paramBits(b.model));
+      step.dispose();
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('keeps its buffers reserved until dispose(), then gives them all back', async () => {
+    const own = await wr.init({ device: ctx.device });
+    const x = own.tensor([1, 2, 3, 4], [4]);
+    const before = own.memoryStats();
+    const step = own.capture(() => wr.ops.mul(x, x), { inputs: { x } });
+    step.run();
+    const out = step.run(); // the second run's result: the tensor every replay rewrites
+    expect(step.isCaptured).toBe(true);
+    // Every replay writes the output's buffer: disposing the tensor must not let the pool hand that buffer out.
+    out.dispose();
+    await own.sync(); // a submit: released buffers are reusable after it
+    const others = Array.from({ length: 8 }, () => own.tensor([9, 9, 9, 9], [4])); // every free buffer of the size
+    step.run({ x: Float32Array.of(1, 2, 3, 5) });
+    for (const t of others) expect(Array.from((await t.read()) as Float32Array)).toEqual([9, 9, 9, 9]);
+    for (const t of others) t.dispose();
+    step.dispose();
+    await own.sync();
+    expect(own.memoryStats().liveBuffers).toBe(before.liveBuffers);
+    expect(own.memoryStats().liveTensors).toBe(before.liveTensors);
+    own.destroy();
+  });
+});
+
+describe('misuse of a captured step is refused by name', () => {
+  it('reading a tensor while capturing', () => {
+    const x = ctx.tensor([1, 2], [2]);
+    const step = ctx.capture(() => { void x.read(); });
+    expect(() => step.run()).toThrow(/cannot read a tensor while a step is being captured/);
+    expect(step.isDisposed).toBe(true);
+    x.dispose();
+  });
+
+  it('inputs of the wrong name, dtype, size or shape; nothing written', async () => {
+    const x = ctx.tensor(new Int32Array(6), [2, 3], 'int32');
+    const f = ctx.tensor([0, 0], [2]);
+    const step = ctx.capture(() => wr.ops.add(f, f), { inputs: { x, f } });
+    expect(() => step.run({ z: new Int32Array(6) })).toThrow(/'z' is not an input of this step \(its inputs: x, f\)/);
+    expect(() => step.run({ x: new Float32Array(6) })).toThrow(/input 'x' is int32: give it an Int32Array/);
+    expect(() => step.run({ x: new Int32Array(5) })).toThrow(/input 'x' is \[2, 3\] \(6 elements\), got 5/);
+    expect(() => step.run({ f: Float32Array.of(1, 2), x: new Int32Array(4) })).toThrow(/got 4/);
+    expect(Array.from((await f.read()) as Float32Array)).toEqual([0, 0]); // the valid input was not written either
+    const wrong = ctx.tensor(new Int32Array(6), [3, 2], 'int32');
+    expect(() => step.run({ x: wrong })).toThrow(/input 'x' is int32 \[2, 3\], got a tensor int32 \[3, 2\]/);
+    expect(() => ctx.capture(() => 0, { inputs: { x: [1] as unknown as wr.Tensor } })).toThrow(/input 'x' is not a tensor/);
+    step.dispose();
+    for (const t of [x, f, wrong]) t.dispose();
+  });
+
+  it('run() after dispose(), a promise, nesting', () => {
+    const step = ctx.capture(() => null);
+    step.run();
+    step.dispose();
+    expect(() => step.run()).toThrow(/run\(\) after dispose\(\)/);
+    const asyncStep = ctx.capture(async () => null);
+    expect(() => asyncStep.run()).toThrow(/returned a promise; it must encode its work synchronously/);
+    const outer = ctx.capture(() => ctx.capture(() => null).run());
+    expect(() => outer.run()).toThrow(/already being captured \(captures do not nest\)/);
+  });
+
+  it('a step that encodes different work each time (a param that changes per call)', () => {
+    const x = ctx.tensor([1, 2, 3], [3]);
+    let k = 0;
+    const step = ctx.capture(() => { k++; ctx.fillBuffer(x.buffer, k, 3); });
+    step.run();
+    step.run();
+    expect(() => step.run()).toThrow(/runs 2 and 3 of the step encoded different work[\s\S]*elementwise\.wgsl:fill[\s\S]*capture input or a buffer/);
+    expect(step.isDisposed).toBe(true);
+    x.dispose();
+  });
+
+  it('a step that allocates differently on a second run', () => {
+    let n = 1;
+    const step = ctx.capture(() => { const t = ctx.zeros([n++]); t.dispose(); });
+    step.run();
+    step.run();
+    expect(() => step.run()).toThrow(/encoded different work[\s\S]*allocate/);
+  });
+
+  it('a step that overwrites on the GPU data it wrote from the CPU', () => {
+    const step = ctx.capture(() => { const t = ctx.tensor([1, 2], [2]); ctx.fillBuffer(t.buffer, 0, 2); t.dispose(); });
+    expect(() => step.run()).toThrow(/overwrites buffer .* written from the CPU during the same step/);
+  });
+});

@@ -143,7 +143,7 @@ async function encodeTime(ctx: Context, encodeOne: () => void, reps: number): Pr
  * clipping, SGD, the batch written from the CPU) built anew — tape, allocation, bind groups — and the same step
  * captured and replayed, in the same run; dispatches per step of each (they must be equal).
  */
-export async function capturedSteps(wr: WR, ctx: Context, log: Log, size: { V: number; H: number; B: number; T: number }): Promise<void> {
+async function capturedSteps(wr: WR, ctx: Context, log: Log, size: { V: number; H: number; B: number; T: number }): Promise<void> {
   const { V, H, B, T } = size;
   const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % V);
   const targets = Int32Array.from(ids, (v) => (v + 1) % V);

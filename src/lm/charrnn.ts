@@ -37,6 +37,8 @@ export interface PredictOptions {
   temperature?: number;
   /** Seed for sampling (default: Math.random). */
   seed?: number;
+  /** Replay one captured token step per character (default true); false builds every step anew. Same text. */
+  capture?: boolean;
 }
 
 export class CharRNN extends Module {
@@ -142,6 +144,12 @@ export class CharRNN extends Module {
       const uniforms = ctx.tensor(Float32Array.from({ length: numChars }, () => rng()), [numChars]);
       const generated = ctx.empty([numChars], 'int32', 'generated');
       const nextId = ctx.empty([1, 1], 'int32', 'next-id');
+      if (opts.capture !== false) {
+        this.generateCaptured(prefixIds, numChars, uniforms, generated, nextId, temperature);
+        uniforms.dispose();
+        nextId.dispose();
+        return generated;
+      }
       let input = ctx.tensor(prefixIds, [1, prefixIds.length], 'int32');
       let state: RNNState | null = null;
       for (let k = 0; k < numChars; k++) {
@@ -170,6 +178,50 @@ export class CharRNN extends Module {
       return prefix + vocab.decode(ids);
     } finally {
       generated.dispose();
+    }
+  }
+  /**
+   * predict()'s loop with every character after the first a replay of one captured token step: forward on the
+   * last id, sample, carry the state. What changes per character (its uniform draw, its place in `generated`) is
+   * copied in and out around each replay, so the recorded step is the same every time.
+   */
+  private generateCaptured(prefixIds: Int32Array, numChars: number, uniforms: Tensor, generated: Tensor, nextId: Tensor, temperature: number): void {
+    const ctx = this.ctx;
+    // Character 0 from the prefix (its own length, so built as usual).
+    const prefix = ctx.tensor(prefixIds, [1, prefixIds.length], 'int32');
+    const [logits0, state0] = this.forward(prefix, null);
+    prefix.dispose();
+    const rows = logits0.shape[0];
+    const last = rows === 1 ? logits0 : narrow0(logits0, rows - 1, 1);
+    sampleTokenInto(last, uniforms, generated, nextId, 0, temperature);
+    if (last !== logits0) last.dispose();
+    logits0.dispose();
+    // The step's fixed tensors: the carried state, this character's draw and the id it picks.
+    const state = detachState(state0); // views: the buffers the prefix's state is in
+    disposeState(state0);
+    const stateTensors = Array.isArray(state) ? state : [state];
+    const draw = ctx.empty([1], 'float32', 'draw');
+    const picked = ctx.empty([1], 'int32', 'picked');
+    const step = ctx.capture(() => {
+      const [logits, newState] = this.forward(nextId, state);
+      sampleTokenInto(logits, draw, picked, nextId, 0, temperature);
+      (Array.isArray(newState) ? newState : [newState]).forEach((t, i) => ctx.copyBuffer(t.buffer, 0, stateTensors[i].buffer, 0, t.numel * 4));
+      disposeState(newState);
+      logits.dispose();
+    });
+    try {
+      for (let k = 1; k < numChars; k++) {
+        ctx.copyBuffer(uniforms.buffer, 4 * k, draw.buffer, 0, 4);
+        step.run();
+        ctx.copyBuffer(picked.buffer, 0, generated.buffer, 4 * k, 4);
+        // Submit every few characters so the GPU starts while the rest is encoded (still one read-back).
+        if (k % PREDICT_SUBMIT_EVERY === PREDICT_SUBMIT_EVERY - 1) ctx.flush();
+      }
+    } finally {
+      step.dispose();
+      disposeState(state);
+      draw.dispose();
+      picked.dispose();
     }
   }
 }
