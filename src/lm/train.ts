@@ -8,7 +8,7 @@ import { SGD } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { randomIter, consecutiveIter, sequentialIter, numBatches, minCorpusLength, type Sampling } from '../data/iter.js';
-import { type CharRNN, type RNNState, disposeState } from './charrnn.js';
+import { type CharRNN, disposeState } from './charrnn.js';
 import { positiveInteger, positiveNumber } from '../core/validate.js';
 
 export interface TrainOptions {
