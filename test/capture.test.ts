@@ -86,7 +86,7 @@ describe('generation replays one captured token step per character', () => {
     it(`${cell}: greedy and sampled text equal the uncaptured loop's, in as many submits`, async () => {
       const { vocab } = wr.data.charCorpus(TEXT);
       const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell, seed: 5 });
-      for (const opts of [{}, { temperature: 0.8, seed: 3 }, { temperature: 1.5, seed: 9 }]) {
+      for (const opts of [{}, { temperature: 0.8, seed: 3 }, { temperature: 1.5, seed: 9, topK: 3 }, { temperature: 1.2, seed: 4, topP: 0.7 }]) {
         for (const numChars of [1, 2, 3, 20]) {
           const s0 = ctx.submitCount;
           const captured = await model.predict('the ', numChars, vocab, opts);
@@ -98,6 +98,15 @@ describe('generation replays one captured token step per character', () => {
           expect(s1 - s0).toBe(s2 - s1);
         }
       }
+      // Streamed pieces come from the replays' submissions as from the uncaptured loop's.
+      const pieces: string[][] = [[], []];
+      const texts = [
+        await model.predict('the ', 21, vocab, { temperature: 1, seed: 8, streamEvery: 5, onText: (p) => pieces[0].push(p) }),
+        await model.predict('the ', 21, vocab, { temperature: 1, seed: 8, streamEvery: 5, onText: (p) => pieces[1].push(p), capture: false }),
+      ];
+      expect(texts[0]).toBe(texts[1]);
+      expect(pieces[0]).toEqual(pieces[1]);
+      expect(pieces[0].join('')).toBe(texts[0].slice(4));
       for (const p of model.parameters()) p.dispose();
     });
   }
