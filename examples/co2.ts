@@ -8,6 +8,7 @@
 // normalised levels would have to extrapolate; the changes (trend plus the seasonal cycle) stay in range.
 import * as wr from '../src/index.js';
 import type { Context, Tensor } from '../src/index.js';
+import { positiveInteger, positiveNumber, nonNegativeNumber } from '../src/core/validate.js';
 import { loadCo2, type MonthlySeries } from './datasets.js';
 
 export interface Co2Windows {
@@ -127,14 +128,24 @@ function monthAfter(start: string, months: number): string {
 }
 
 export async function run(ctx: Context, options: Co2Options = {}): Promise<Co2Result> {
-  const series = options.series ?? loadCo2();
+  // Every option checked before anything is read or allocated.
   const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) throw new RangeError(`co2: seed must be an integer, got ${seed}`);
   const window = options.window ?? 24;
   if (!Number.isInteger(window) || window < 12) throw new RangeError(`co2: window must be an integer >= 12 (a year, for the seasonal baseline), got ${window}`);
-  const batchSize = options.batchSize ?? 32;
-  const epochs = options.epochs ?? 40;
+  const batchSize = positiveInteger(options.batchSize ?? 32, 'batchSize', 'co2');
+  const epochs = positiveInteger(options.epochs ?? 40, 'epochs', 'co2');
+  const hiddenSize = positiveInteger(options.hiddenSize ?? 32, 'hiddenSize', 'co2');
+  const numLayers = positiveInteger(options.numLayers ?? 1, 'numLayers', 'co2');
+  const lr = positiveNumber(options.lr ?? 1e-2, 'lr', 'co2');
+  const weightDecay = nonNegativeNumber(options.weightDecay ?? 1e-2, 'weightDecay', 'co2');
+  const heldOutFraction = options.heldOutFraction ?? 0.2;
+  if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new RangeError(`co2: heldOutFraction must be in (0, 1), got ${heldOutFraction}`);
+  const schedule = options.schedule ?? 'cosine';
+  if (schedule !== 'cosine' && schedule !== 'step') throw new RangeError(`co2: schedule must be 'cosine' or 'step', got ${String(schedule)}`);
+  const series = options.series ?? loadCo2();
   const values = series.values;
-  const split = Math.round(values.length * (1 - (options.heldOutFraction ?? 0.2))); // first held-out month
+  const split = Math.round(values.length * (1 - heldOutFraction)); // first held-out month
   if (split <= window + 1 || split >= values.length) {
     throw new RangeError(`co2: a series of ${values.length} months leaves no training or held-out months for window ${window}`);
   }
@@ -147,9 +158,9 @@ export async function run(ctx: Context, options: Co2Options = {}): Promise<Co2Re
   const train = makeWindows(changes, 0, split, window, mean, std);
   const heldOut = makeWindows(changes, split, values.length, window, mean, std);
 
-  const model = new Co2Forecaster(ctx, options.hiddenSize ?? 32, options.numLayers ?? 1, seed);
-  const opt = new wr.optim.AdamW(model.parameters(), { lr: options.lr ?? 1e-2, weightDecay: options.weightDecay ?? 1e-2 });
-  const sched = options.schedule === 'step'
+  const model = new Co2Forecaster(ctx, hiddenSize, numLayers, seed);
+  const opt = new wr.optim.AdamW(model.parameters(), { lr, weightDecay });
+  const sched = schedule === 'step'
     ? new wr.optim.lrScheduler.StepLR(opt, { stepSize: Math.max(1, Math.round(epochs / 3)), gamma: 0.3 })
     : new wr.optim.lrScheduler.CosineAnnealingLR(opt, { tMax: epochs });
   const rng = wr.data.makeRng(seed + 1000);
