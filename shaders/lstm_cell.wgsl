@@ -13,28 +13,47 @@
 // Both entry points are tiled alike: a workgroup owns TB batch rows × TU hidden units and stages chunks of the
 // reduction axis (h_{t-1} and W_hh forward; gate gradients and W_hh backward) in workgroup memory with coalesced
 // loads, so W_hh is read once per workgroup rather than once per batch row.
-// h0/c0 and dh/dc travel as one [2, B, H] binding each, which keeps every entry point within 8 storage buffers.
+// h0/c0 and dh/dc travel as one binding each, and the cell states and gates as one buffer (`units`), which keeps
+// every entry point within 8 storage buffers (WebGPU's default per-stage limit). `units` holds c [T, B, H] first,
+// padded to whole vec4s, so its head is the plain cell-state sequence (cN is a slice of it), then the gates
+// (i, f, g, o) [T, B, H] as vec4s: one 16-byte load per unit.
+//
+// Projection (PROJECTED, PyTorch's proj_size, LSTMP): the state h = W_hr·(o ⊙ tanh(c)) has P < H features, so
+// W_hh is [4H, P]. The step kernel then only saves the gates and c; lstm_project_forward writes h, and backward
+// runs lstm_project_backward first: dh_raw = W_hrᵀ·(dout_t + dh_t) feeds the step as its dh. Without projection
+// P = H and h is o ⊙ tanh(c) itself.
+//
+// Variable lengths (HAS_LENGTHS): row b runs the steps t < len[b]. Past them forward writes zeros and backward
+// passes (dh, dc) through unchanged; a step whose previous step lies past the row's end (the reverse direction's
+// first) starts from (h0, c0). A workgroup whose rows have all ended returns at once.
 
-// p: StepParams (T, B, H, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
+// p: StepParams (T, B, H, P, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
 // Forward
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;              // [T, B, 4H] x·W_ihᵀ, no bias
-@group(0) @binding(2) var<storage, read> w_hh: array<f32>;               // [4H, H] (also backward)
+@group(0) @binding(2) var<storage, read> w_hh: array<f32>;               // [4H, P] (also backward)
 @group(0) @binding(3) var<storage, read> b_ih: array<f32>;               // [4H]
 @group(0) @binding(4) var<storage, read> b_hh: array<f32>;               // [4H]
-@group(0) @binding(5) var<storage, read> state0: array<f32>;             // [2, B, H] h0 then c0 (also backward)
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;          // [T, B, H] h at every step
-@group(0) @binding(7) var<storage, read_write> cells: array<f32>;        // [T, B, H] c at every step
-@group(0) @binding(8) var<storage, read_write> gates: array<vec4<f32>>;  // [T, B, H] × (i, f, g, o): one 16-byte load per unit
+@group(0) @binding(5) var<storage, read> state0: array<f32>;             // h0 [B, P] then c0 [B, H] (also backward)
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;          // [T, B, P] h at every step
+@group(0) @binding(7) var<storage, read_write> units: array<vec4<f32>>;  // c [T, B, H] (padded), then gates [T, B, H]
 // Backward
-@group(0) @binding(9) var<storage, read> dout: array<f32>;               // [T, B, H] upstream gradient of out
-@group(0) @binding(10) var<storage, read> ds_in: array<f32>;             // [2, B, H] dh_t then dc_t from step t+1
-@group(0) @binding(11) var<storage, read_write> ds_out: array<f32>;      // [2, B, H] dh_{t-1} then dc_{t-1}
-@group(0) @binding(12) var<storage, read_write> dgates: array<f32>;      // [T, B, 4H] gradient of the pre-activations
-@group(0) @binding(13) var<storage, read> cells_saved: array<f32>;       // [T, B, H] forward's cells
-@group(0) @binding(14) var<storage, read> gates_saved: array<vec4<f32>>; // [T, B, H] × (i, f, g, o) forward's gates
+@group(0) @binding(8) var<storage, read> dout: array<f32>;               // [T, B, P] upstream gradient of out
+@group(0) @binding(9) var<storage, read> ds_in: array<f32>;              // [2, B, H] dh_t (of o ⊙ tanh(c)) then dc_t
+@group(0) @binding(10) var<storage, read_write> ds_out: array<f32>;      // dh_{t-1} [B, P] then dc_{t-1} [B, H]
+@group(0) @binding(11) var<storage, read_write> dgates: array<f32>;      // [T, B, 4H] gradient of the pre-activations
+@group(0) @binding(12) var<storage, read> units_saved: array<vec4<f32>>; // forward's `units`
+@group(0) @binding(13) var<storage, read> lengths: array<i32>;           // [B] steps per row (HAS_LENGTHS)
+// Projection
+@group(0) @binding(14) var<storage, read> w_hr: array<f32>;              // [P, H]
+@group(0) @binding(15) var<storage, read> ds_proj: array<f32>;           // dh_t [B, P] then dc_t [B, H] from step t+1
+@group(0) @binding(16) var<storage, read_write> ds_raw: array<f32>;      // [2, B, H] the step's ds_in
+@group(0) @binding(17) var<storage, read_write> dproj: array<f32>;       // [T, B, P] dout_t + dh_t, for dW_hr
+@group(0) @binding(18) var<storage, read_write> h_raw: array<f32>;       // [T, B, H] o ⊙ tanh(c), for dW_hr
 
 override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;  // false: nothing downstream used `output`, only h_N / c_N
+override HAS_LENGTHS: bool = false;
+override PROJECTED: bool = false;
 
 const WG: u32 = 64u;
 const TB: u32 = 8u;   // batch rows per workgroup
@@ -50,6 +69,41 @@ fn tanh_c(x: f32) -> f32 {
   return tanh(clamp(x, -15.0, 15.0));
 }
 
+fn row_length(b: u32) -> u32 {
+  if (HAS_LENGTHS) { return u32(lengths[b]); }
+  return p.T;
+}
+
+fn row_active(b: u32) -> bool {
+  return p.t < row_length(b);
+}
+
+// Whether rows [b0, b0 + TB) have a row still running at step t (uniform across the workgroup).
+fn tile_active(b0: u32) -> bool {
+  for (var r = 0u; r < TB; r++) {
+    if (b0 + r < p.B && row_active(b0 + r)) { return true; }
+  }
+  return false;
+}
+
+// Where the gates start in `units`, in vec4s: after the c of all T·B·H units.
+fn gates_base() -> u32 {
+  return (p.T * p.B * p.H + 3u) / 4u;
+}
+
+fn saved_c(i: u32) -> f32 {
+  return units_saved[i / 4u][i % 4u];
+}
+
+fn saved_gates(i: u32) -> vec4f {
+  return units_saved[gates_base() + i];
+}
+
+// Whether row b's step starts from (h0, c0) rather than from the previous step's state.
+fn starts_from_state0(b: u32) -> bool {
+  return p.t_prev == NO_STEP || p.t_prev >= row_length(b);
+}
+
 // ---- forward ----------------------------------------------------------------------------------------------
 
 // Rows padded by one word so that threads reading different rows hit different banks.
@@ -57,31 +111,48 @@ var<workgroup> h_tile: array<f32, TB * (KC + 1u)>;       // [TB, KC] of h_{t-1}
 var<workgroup> w_tile: array<f32, 4u * TU * (KC + 1u)>;  // [4, TU, KC] of W_hh
 
 fn h_prev(b: u32, k: u32) -> f32 {
-  if (p.t_prev == NO_STEP) { return state0[b * p.H + k]; }
-  return out[(p.t_prev * p.B + b) * p.H + k];
+  if (starts_from_state0(b)) { return state0[b * p.P + k]; }
+  return out[(p.t_prev * p.B + b) * p.P + k];
 }
 
 fn c_prev_fwd(b: u32, j: u32) -> f32 {
-  if (p.t_prev == NO_STEP) { return state0[(p.B + b) * p.H + j]; }
-  return cells[(p.t_prev * p.B + b) * p.H + j];
+  if (starts_from_state0(b)) { return state0[p.B * p.P + b * p.H + j]; }
+  let i = (p.t_prev * p.B + b) * p.H + j;
+  return units[i / 4u][i % 4u];
+}
+
+fn write_unit(i: u32, gates: vec4f, c: f32) {
+  units[i / 4u][i % 4u] = c;
+  units[gates_base() + i] = gates;
+}
+
+// A row past its end: zero output, and a zero record (nothing reads it; it keeps the buffer defined).
+fn write_ended(b: u32, j: u32) {
+  write_unit((p.t * p.B + b) * p.H + j, vec4f(0.0), 0.0);
+  if (!PROJECTED && j < p.P) { out[(p.t * p.B + b) * p.P + j] = 0.0; }
 }
 
 // Workgroup (x, y) = units [x·TU, +TU) × rows [y·TB, +TB); thread (bb, jj) = one (b, j), all four gates.
 @compute @workgroup_size(WG)
 fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32) {
   let H = p.H;
+  let P = p.P;
   let B = p.B;
   let j0 = wid.x * TU;
   let b0 = wid.y * TB;
   let jj = li % TU;
   let bb = li / TU;
+  if (!tile_active(b0)) {
+    if (b0 + bb < B && j0 + jj < H) { write_ended(b0 + bb, j0 + jj); }
+    return;
+  }
   var acc = vec4f(0.0);
-  for (var k0 = 0u; k0 < H; k0 += KC) {
+  for (var k0 = 0u; k0 < P; k0 += KC) {
     for (var e = li; e < TB * KC; e += WG) {
       let r = e / KC;
       let c = e % KC;
       var v = 0.0;
-      if (b0 + r < B && k0 + c < H) { v = h_prev(b0 + r, k0 + c); }
+      if (b0 + r < B && k0 + c < P) { v = h_prev(b0 + r, k0 + c); }
       h_tile[r * (KC + 1u) + c] = v;
     }
     for (var e = li; e < 4u * TU * KC; e += WG) {
@@ -89,7 +160,7 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
       let c = e % KC;
       let j = j0 + r % TU;
       var v = 0.0;
-      if (j < H && k0 + c < H) { v = w_hh[((r / TU) * H + j) * H + k0 + c]; }
+      if (j < H && k0 + c < P) { v = w_hh[((r / TU) * H + j) * P + k0 + c]; }
       w_tile[r * (KC + 1u) + c] = v;
     }
     workgroupBarrier();
@@ -107,6 +178,10 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   let b = b0 + bb;
   let j = j0 + jj;
   if (b >= B || j >= H) { return; }
+  if (!row_active(b)) {
+    write_ended(b, j);
+    return;
+  }
   let xo = (p.t * B + b) * 4u * H + j;
   var pre = acc + vec4f(xproj[xo], xproj[xo + H], xproj[xo + 2u * H], xproj[xo + 3u * H]);
   if (HAS_BIAS) {
@@ -116,9 +191,27 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   let gt = vec4f(sigmoid(pre.x), sigmoid(pre.y), tanh_c(pre.z), sigmoid(pre.w));
   let c = gt.y * c_prev_fwd(b, j) + gt.x * gt.z;
   let o = (p.t * B + b) * H + j;
-  out[o] = gt.w * tanh_c(c);
-  cells[o] = c;
-  gates[o] = gt;
+  if (!PROJECTED) { out[o] = gt.w * tanh_c(c); }
+  write_unit(o, gt, c);
+}
+
+// Projection: h_t[b, q] = Σ_j W_hr[q, j] · o_j ⊙ tanh(c_j) (zero past the row's end). Thread = one (b, q),
+// spilling into y beyond the per-dimension limit (as the next two).
+@compute @workgroup_size(WG)
+fn lstm_project_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;  // b * P + q
+  if (idx >= p.B * p.P) { return; }
+  let b = idx / p.P;
+  let q = idx % p.P;
+  var acc = 0.0;
+  if (row_active(b)) {
+    let u0 = (p.t * p.B + b) * p.H;
+    for (var j = 0u; j < p.H; j++) {
+      let i = u0 + j;
+      acc = fma(w_hr[q * p.H + j], units[gates_base() + i].w * tanh_c(units[i / 4u][i % 4u]), acc);
+    }
+  }
+  out[p.t * p.B * p.P + idx] = acc;
 }
 
 // ---- backward ---------------------------------------------------------------------------------------------
@@ -132,17 +225,18 @@ struct CellGrad {
   f: f32,
 }
 
-// Gradients of unit u in row b at step t.
+// Gradients of unit u in row b at step t (zero for a row past its end).
 fn cell_grad(b: u32, u: u32) -> CellGrad {
+  if (!row_active(b)) { return CellGrad(vec4f(0.0), 0.0, 0.0); }
   let n = p.B * p.H;
   let s = b * p.H + u;
   let o = p.t * n + s;
   var dh = ds_in[s];
-  if (HAS_DOUT) { dh += dout[o]; }
-  let gt = gates_saved[o];
-  let tc = tanh_c(cells_saved[o]);
+  if (HAS_DOUT) { dh += dout[o]; }  // without projection h is [T, B, H]
+  let gt = saved_gates(o);
+  let tc = tanh_c(saved_c(o));
   var cp: f32;
-  if (p.t_prev == NO_STEP) { cp = state0[n + s]; } else { cp = cells_saved[p.t_prev * n + s]; }
+  if (starts_from_state0(b)) { cp = state0[p.B * p.P + s]; } else { cp = saved_c(p.t_prev * n + s); }
   let dc = dh * gt.w * (1.0 - tc * tc) + ds_in[n + s];
   let d = vec4f(
     dc * gt.z * gt.x * (1.0 - gt.x),
@@ -153,16 +247,34 @@ fn cell_grad(b: u32, u: u32) -> CellGrad {
   return CellGrad(d, dc, gt.y);
 }
 
+// A row past its end: no gate gradients, (dh, dc) passed through (with projection lstm_project_backward passes
+// them, in the projected width).
+fn write_ended_grad(b: u32, k: u32) {
+  let go = (p.t * p.B + b) * 4u * p.H + k;
+  for (var g = 0u; g < 4u; g++) { dgates[go + g * p.H] = 0.0; }
+  if (!PROJECTED) {
+    let n = p.B * p.H;
+    let s = b * p.H + k;
+    ds_out[s] = ds_in[s];
+    ds_out[n + s] = ds_in[n + s];
+  }
+}
+
 // Workgroup (x, y) = columns k in [x·TU, +TU) × rows [y·TB, +TB); thread (bb, kk) reduces dh_{t-1}[b, k] over
-// all 4H gate rows, then writes the gate gradients and dc_{t-1} of its own unit k.
+// all 4H gate rows (columns k < P of W_hh), then writes the gate gradients and dc_{t-1} of its own unit k.
 @compute @workgroup_size(WG)
 fn lstm_step_backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32) {
   let H = p.H;
+  let P = p.P;
   let B = p.B;
   let k0 = wid.x * TU;
   let b0 = wid.y * TB;
   let kk = li % TU;
   let bb = li / TU;
+  if (!tile_active(b0)) {
+    if (b0 + bb < B && k0 + kk < H) { write_ended_grad(b0 + bb, k0 + kk); }
+    return;
+  }
   var acc = 0.0;
   for (var u0 = 0u; u0 < H; u0 += UC) {
     for (var e = li; e < TB * UC; e += WG) {
@@ -177,7 +289,7 @@ fn lstm_step_backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocati
       let r = e / TU;  // gate · UC + unit
       let u = u0 + r % UC;
       var v = 0.0;
-      if (u < H && k0 + col < H) { v = w_hh[((r / UC) * H + u) * H + k0 + col]; }
+      if (u < H && k0 + col < P) { v = w_hh[((r / UC) * H + u) * P + k0 + col]; }
       wb_tile[e] = v;
     }
     workgroupBarrier();
@@ -197,13 +309,61 @@ fn lstm_step_backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocati
   let b = b0 + bb;
   let k = k0 + kk;
   if (b >= B || k >= H) { return; }
+  if (!row_active(b)) {
+    write_ended_grad(b, k);
+    return;
+  }
   let g = cell_grad(b, k);
-  let s = b * H + k;
   let go = (p.t * B + b) * 4u * H + k;
   dgates[go] = g.d.x;
   dgates[go + H] = g.d.y;
   dgates[go + 2u * H] = g.d.z;
   dgates[go + 3u * H] = g.d.w;
-  ds_out[s] = acc;
-  ds_out[B * H + s] = g.dc * g.f;
+  if (k < P) { ds_out[b * P + k] = acc; }
+  ds_out[B * P + b * H + k] = g.dc * g.f;
+}
+
+// Projection, before each backward step: dproj = dout_t + dh_t (projected width P), the step's
+// ds_raw = (W_hrᵀ·dproj, dc_t), and dproj saved for dW_hr. Rows past their end pass (dh, dc) straight to ds_out.
+// Thread = one (b, u), u < H.
+@compute @workgroup_size(WG)
+fn lstm_project_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;  // b * H + u
+  if (idx >= p.B * p.H) { return; }
+  let H = p.H;
+  let P = p.P;
+  let b = idx / H;
+  let u = idx % H;
+  let c_at = p.B * P + idx;  // dc of (b, u) in ds_proj / ds_out
+  let tp = (p.t * p.B + b) * P;
+  if (!row_active(b)) {
+    if (u < P) {
+      ds_out[b * P + u] = ds_proj[b * P + u];
+      dproj[tp + u] = 0.0;
+    }
+    ds_out[c_at] = ds_proj[c_at];
+    return;
+  }
+  var acc = 0.0;
+  for (var q = 0u; q < P; q++) {
+    var d = ds_proj[b * P + q];
+    if (HAS_DOUT) { d += dout[tp + q]; }
+    acc = fma(d, w_hr[q * H + u], acc);
+  }
+  if (u < P) {
+    var d = ds_proj[b * P + u];
+    if (HAS_DOUT) { d += dout[tp + u]; }
+    dproj[tp + u] = d;
+  }
+  ds_raw[idx] = acc;
+  ds_raw[p.B * H + idx] = ds_proj[c_at];
+}
+
+// Projection, after the backward steps: h_raw = o ⊙ tanh(c) at every step (zero past a row's end), the right
+// factor of dW_hr = dprojᵀ·h_raw. Thread = one (t, b, j), spilling into y beyond the per-dimension limit.
+@compute @workgroup_size(WG)
+fn lstm_hidden_raw(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let idx = gid.x + gid.y * groups.x * WG;
+  if (idx >= p.T * p.B * p.H) { return; }
+  h_raw[idx] = saved_gates(idx).w * tanh_c(saved_c(idx));
 }

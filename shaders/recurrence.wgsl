@@ -6,7 +6,8 @@ const NO_STEP: u32 = 0xffffffffu;  // t_prev at the first processed step: read t
 struct StepParams {
   T: u32,
   B: u32,
-  H: u32,
+  H: u32,       // hidden units
+  P: u32,       // features of h: LSTM's proj_size, else H
   t: u32,       // time index of this step
   t_prev: u32,  // time index of the previous step, or NO_STEP at the first step (read the initial state)
 }

@@ -1,5 +1,6 @@
 // Runs one PyTorch fixture case (test/fixtures/layers.json, made by gen_fixtures.py) through webrnn's layer and
-// compares outputs, final states and every gradient at 1e-4 absolute.
+// compares outputs, final states and every gradient at 1e-4 absolute. Cases from lengths.json
+// (gen_fixtures_lengths.py) add variable lengths and LSTM projections.
 import { expect } from 'vitest';
 import * as wr from '../src/index.js';
 import layers from './fixtures/layers.json';
@@ -14,6 +15,7 @@ export interface LayerCase {
   output: number[]; outputShape: number[]; hN: number[]; cN: number[] | null;
   dOutput: number[]; dHN: number[]; dCN: number[] | null;
   grads: Record<string, number[]>; dx: number[] | null; dh0: number[] | null; dc0: number[] | null;
+  lengths?: number[] | null; projSize?: number;
 }
 
 export const layerCases = (layers as { cases: LayerCase[] }).cases;
@@ -25,10 +27,11 @@ export async function checkLayerCase(ctx: wr.Context, c: LayerCase): Promise<voi
     inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bias: c.bias,
     batchFirst: c.batchFirst, bidirectional: c.bidirectional,
   };
+  const forwardOpts = c.lengths ? { lengths: c.lengths } : undefined;
   const layer =
     c.cell === 'rnn' ? new wr.nn.RNN(ctx, { ...opts, nonlinearity: c.nonlinearity })
     : c.cell === 'gru' ? new wr.nn.GRU(ctx, opts)
-    : new wr.nn.LSTM(ctx, opts);
+    : new wr.nn.LSTM(ctx, c.projSize ? { ...opts, projSize: c.projSize } : opts);
   const names = [...layer.namedParameters().keys()].sort();
   expect(names).toEqual(Object.keys(c.params).sort());
   for (const [name, p] of layer.namedParameters()) expect([...p.shape], name).toEqual(c.paramShapes[name]);
@@ -37,16 +40,17 @@ export async function checkLayerCase(ctx: wr.Context, c: LayerCase): Promise<voi
   const x = c.tokenIds ? ctx.tensor(Int32Array.from(c.x), c.xShape, 'int32') : ctx.tensor(c.x, c.xShape);
   if (!c.tokenIds) x.requiresGrad = true;
   const stateShape = [(c.bidirectional ? 2 : 1) * c.numLayers, c.B, c.hiddenSize];
-  const h0 = c.h0 ? ctx.tensor(c.h0, stateShape) : null;
+  const hShape = [stateShape[0], c.B, c.projSize || c.hiddenSize];
+  const h0 = c.h0 ? ctx.tensor(c.h0, hShape) : null;
   const c0 = c.c0 ? ctx.tensor(c.c0, stateShape) : null;
   if (h0) h0.requiresGrad = true;
   if (c0) c0.requiresGrad = true;
 
   let output: wr.Tensor, hN: wr.Tensor, cN: wr.Tensor | null = null;
   if (layer instanceof wr.nn.LSTM) {
-    [output, [hN, cN]] = layer.forward(x, h0 && c0 ? [h0, c0] : undefined);
+    [output, [hN, cN]] = layer.forward(x, h0 && c0 ? [h0, c0] : undefined, forwardOpts);
   } else {
-    [output, hN] = (layer as wr.nn.RNN).forward(x, h0);
+    [output, hN] = (layer as wr.nn.RNN).forward(x, h0, forwardOpts);
   }
   expect([...output.shape]).toEqual(c.outputShape);
   expectClose(await output.read(), c.output, ATOL, 0, `${c.name} output`);

@@ -1,4 +1,5 @@
 import { makeRng, shuffleInPlace } from './rng.js';
+import { positiveInteger } from '../core/validate.js';
 
 /** One minibatch: row-major [batchSize, numSteps] inputs and next-character targets. */
 export interface Batch {
@@ -123,6 +124,7 @@ function checkedEpochSize(length: number, batchSize: number, numSteps: number, s
   return epochSize;
 }
 
+/** The iterators' messages carry no owner prefix: they name the argument alone. */
 function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  positiveInteger(value, name, '');
 }

@@ -1,6 +1,6 @@
 export { Module } from './module.js';
 export { Linear, type LinearOptions } from './linear.js';
-export { RNN, GRU, LSTM, RNNBase, type RNNOptions, type GRUOptions, type LSTMOptions, type CellMode } from './rnn.js';
+export { RNN, GRU, LSTM, RNNBase, type RNNOptions, type GRUOptions, type LSTMOptions, type CellMode, type RecurrentForwardOptions } from './rnn.js';
 export { RNNCell, GRUCell, LSTMCell, RNNCellBase, type RNNCellOptions, type GRUCellOptions, type LSTMCellOptions } from './cells.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Dropout, type DropoutOptions } from './dropout.js';

@@ -32,14 +32,25 @@ export interface RNNOptions {
   seed?: number;
 }
 export type GRUOptions = Omit<RNNOptions, 'nonlinearity'>;
-export type LSTMOptions = Omit<RNNOptions, 'nonlinearity'>;
+export interface LSTMOptions extends GRUOptions {
+  /** PyTorch's proj_size (LSTMP): 0 (none) or 1..hiddenSize−1; h = W_hr·(o ⊙ tanh(c)) then has projSize features. */
+  projSize?: number;
+}
+
+/** Per-call options of forward (API.md 10). */
+export interface RecurrentForwardOptions {
+  /** Steps per batch row, each 1..T, in any order: PyTorch's pack_padded_sequence(enforce_sorted=False) → layer →
+   *  pad_packed_sequence(total_length=T). The output is zero past each row's length; hN is each row's last state. */
+  lengths?: readonly number[] | Int32Array;
+}
 
 
 interface DirectionParams {
   wIH: Parameter; // [G*H, inputs]
-  wHH: Parameter; // [G*H, H]
+  wHH: Parameter; // [G*H, P] (P: projSize, else H)
   bIH: Parameter | null; // [G*H]
   bHH: Parameter | null; // [G*H]
+  wHR: Parameter | null; // [P, H] (LSTM with projSize)
 }
 
 export abstract class RNNBase extends Module {
@@ -53,9 +64,11 @@ export abstract class RNNBase extends Module {
   readonly dropout: number;
   /** Gates per unit: RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o). */
   readonly gates: number;
+  /** LSTM projection size (0: none). */
+  readonly projSize: number;
   protected readonly layers: DirectionParams[][] = [];
 
-  constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions) {
+  constructor(ctx: Context, readonly mode: CellMode, opts: RNNOptions & { projSize?: number }) {
     super(ctx);
     const name = CELLS[mode].name;
     this.inputSize = positiveInteger(opts.inputSize, 'inputSize', name);
@@ -70,21 +83,24 @@ export abstract class RNNBase extends Module {
     this.bidirectional = opts.bidirectional ?? false;
     this.dropout = assertDropoutP(opts.dropout ?? 0, 'dropout', name);
     this.gates = CELLS[mode].gates;
+    this.projSize = checkProjSize(opts.projSize ?? 0, this.hiddenSize, name);
     const rng = initRng(opts.seed);
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const GH = this.gates * H;
     const bound = 1 / Math.sqrt(H);
     for (let l = 0; l < this.numLayers; l++) {
-      const inputs = l === 0 ? this.inputSize : this.numDirections * H;
+      const inputs = l === 0 ? this.inputSize : this.numDirections * P;
       const dirs: DirectionParams[] = [];
       for (let d = 0; d < this.numDirections; d++) {
         const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh per layer and direction.
+        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr per layer and direction.
         const wIH = this.registerParameter(`weight_ih${suffix}`, uniformParameter(ctx, [GH, inputs], bound, rng));
-        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, H], bound, rng));
+        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, P], bound, rng));
         const bIH = this.bias ? this.registerParameter(`bias_ih${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
         const bHH = this.bias ? this.registerParameter(`bias_hh${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
-        dirs.push({ wIH, wHH, bIH, bHH });
+        const wHR = this.projSize ? this.registerParameter(`weight_hr${suffix}`, uniformParameter(ctx, [P, H], bound, rng)) : null;
+        dirs.push({ wIH, wHH, bIH, bHH, wHR });
       }
       this.layers.push(dirs);
     }
@@ -94,7 +110,12 @@ export abstract class RNNBase extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
-  private get name(): string {
+  /** Features of h (output and hN): projSize when projecting, else hiddenSize. */
+  get stateSize(): number {
+    return this.projSize || this.hiddenSize;
+  }
+
+  protected get name(): string {
     return CELLS[this.mode].name;
   }
 
@@ -117,33 +138,60 @@ export abstract class RNNBase extends Module {
     return { T, B, ids };
   }
 
-  protected checkState(state: Tensor | undefined | null, what: string, B: number): void {
+  protected checkState(state: Tensor | undefined | null, what: 'h0' | 'c0', B: number): void {
     if (!state) return;
-    const want = [this.numDirections * this.numLayers, B, this.hiddenSize];
+    const W = what === 'h0' ? this.stateSize : this.hiddenSize;
+    const want = [this.numDirections * this.numLayers, B, W];
     if (state.dtype !== 'float32' || state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
-      throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}`);
+      const why = what === 'h0' && this.projSize ? ` (projSize ${this.projSize})` : '';
+      throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}${why}`);
     }
   }
 
-  /** Runs all layers and directions. Returns output [T, B, D*H] (time-major) and the final states. */
-  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null): { output: Tensor; hN: Tensor; cN: Tensor | null } {
+  /** Checks lengths against the input's T and B; returns them as int32 (null when not given). */
+  protected checkLengths(lengths: RecurrentForwardOptions['lengths'], T: number, B: number): Int32Array | null {
+    if (lengths === undefined || lengths === null) return null;
+    const name = this.name;
+    if (!Array.isArray(lengths) && !(lengths instanceof Int32Array)) {
+      throw new TypeError(`${name}: lengths must be a number[] or Int32Array, got ${Object.prototype.toString.call(lengths)}`);
+    }
+    if (lengths.length !== B) throw new RangeError(`${name}: lengths has ${lengths.length} entries, expected one per batch row (${B})`);
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > T) {
+        throw new RangeError(`${name}: lengths[${b}] = ${String(n)} is outside 1..${T} (row ${b}; T = ${T})`);
+      }
+    }
+    return Int32Array.from(lengths);
+  }
+
+  /** Runs all layers and directions. Returns output [T, B, D*P] (time-major; P = projSize or hiddenSize) and the
+   *  final states. */
+  protected run(x: Tensor, h0: Tensor | null, c0: Tensor | null, options?: RecurrentForwardOptions | null): { output: Tensor; hN: Tensor; cN: Tensor | null } {
     // Everything is checked before the first allocation, so bad input leaves nothing behind.
+    const opts = options ?? {};
+    if (typeof opts !== 'object') throw new TypeError(`${this.name}: forward options must be an object, got ${String(opts)}`);
     const { T, B, ids } = this.checkInput(x);
     this.checkState(h0, 'h0', B);
     this.checkState(c0, 'c0', B);
+    const lengthValues = this.checkLengths(opts.lengths, T, B);
+    // Uploaded once, shared by every layer and direction (the tape keeps its own views).
+    const lengths = lengthValues ? this.ctx.tensor(lengthValues, [B], 'int32') : null;
     const xt = this.batchFirst ? transpose01(x) : x;
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const GH = this.gates * H;
     const D = this.numDirections;
     const temps: Tensor[] = xt !== x ? [xt] : [];
+    if (lengths) temps.push(lengths);
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
-    // The [B, H] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
+    // The [B, W] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
     // has one slice (a view: no copy), else a copy of slice `index`.
     const stateFor = (s: Tensor | null, index: number): Tensor | null => {
       if (!s) return null;
       const t = s.shape[0] === 1 ? s : narrow0(s, index, 1);
-      const v = t.reshape([B, H]);
+      const v = t.reshape([B, s.shape[2]]);
       if (t !== s) temps.push(t);
       temps.push(v);
       return v;
@@ -165,10 +213,11 @@ export abstract class RNNBase extends Module {
         }
         temps.push(xProj);
         const args: SequenceArgs = {
-          xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH,
+          xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH, wHR: p.wHR,
           h0: stateFor(h0, l * D + d),
           c0: this.mode === 'lstm' ? stateFor(c0, l * D + d) : null,
           reverse: d === 1,
+          lengths,
         };
         const r = this.cell(args);
         outs.push(r.output);
@@ -184,14 +233,14 @@ export abstract class RNNBase extends Module {
       if (layerInput !== xt) temps.push(layerInput);
       layerInput = layerOutput;
     }
-    const stack = (states: Tensor[]): Tensor => {
-      const shaped = states.map((s) => s.reshape([1, B, H]));
+    const stack = (states: Tensor[], W: number): Tensor => {
+      const shaped = states.map((s) => s.reshape([1, B, W]));
       const out = shaped.length === 1 ? shaped[0] : cat(shaped, 0);
       temps.push(...states, ...shaped.filter((s) => s !== out));
       return out;
     };
-    const hN = stack(hNs);
-    const cN = cNs.length ? stack(cNs) : null;
+    const hN = stack(hNs, P);
+    const cN = cNs.length ? stack(cNs, H) : null;
     let output = layerInput;
     if (this.batchFirst) {
       output = transpose01(layerInput);
@@ -216,9 +265,10 @@ export class RNN extends RNNBase {
     super(ctx, 'rnn', opts);
   }
 
-  /** x: [T, B, inputSize] (or [B, T, ...] with batchFirst) or int32 ids; h0: [D*numLayers, B, H]. */
-  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
-    const { output, hN } = this.run(x, h0 ?? null, null);
+  /** x: [T, B, inputSize] (or [B, T, ...] with batchFirst) or int32 ids; h0: [D*numLayers, B, H]; opts.lengths:
+   *  steps per batch row (API.md 10). */
+  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions | null): [Tensor, Tensor] {
+    const { output, hN } = this.run(x, h0 ?? null, null, opts);
     return [output, hN];
   }
 }
@@ -228,6 +278,17 @@ function rejectNonlinearity(opts: object, name: string): void {
   if ('nonlinearity' in opts) throw new TypeError(`${name}: unexpected option 'nonlinearity' (only nn.RNN has one)`);
 }
 
+/** PyTorch's proj_size rules: an integer, 0 (none) or below hiddenSize, and only for LSTM. */
+function checkProjSize(projSize: unknown, hiddenSize: number, name: string): number {
+  if (projSize === 0) return 0;
+  if (name !== 'LSTM') throw new TypeError(`${name}: projSize is only supported for LSTM, not RNN or GRU`);
+  if (typeof projSize !== 'number' || !Number.isInteger(projSize) || projSize < 0) {
+    throw new RangeError(`${name}: projSize should be a positive integer or zero to disable projections, got ${String(projSize)}`);
+  }
+  if (projSize >= hiddenSize) throw new RangeError(`${name}: projSize (${projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
+  return projSize;
+}
+
 /** GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 export class GRU extends RNNBase {
   constructor(ctx: Context, opts: GRUOptions) {
@@ -235,24 +296,25 @@ export class GRU extends RNNBase {
     super(ctx, 'gru', { ...opts, nonlinearity: 'tanh' });
   }
 
-  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
-    const { output, hN } = this.run(x, h0 ?? null, null);
+  forward(x: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions | null): [Tensor, Tensor] {
+    const { output, hN } = this.run(x, h0 ?? null, null, opts);
     return [output, hN];
   }
 }
 
-/** LSTM with PyTorch's gate order i, f, g, o. */
+/** LSTM with PyTorch's gate order i, f, g, o; with projSize, PyTorch's LSTMP (h = W_hr·(o ⊙ tanh(c)): output and hN
+ *  [.., projSize], cN [.., hiddenSize]). */
 export class LSTM extends RNNBase {
   constructor(ctx: Context, opts: LSTMOptions) {
     rejectNonlinearity(opts, 'LSTM');
     super(ctx, 'lstm', { ...opts, nonlinearity: 'tanh' });
   }
 
-  forward(x: Tensor, state?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  forward(x: Tensor, state?: [Tensor, Tensor] | null, opts?: RecurrentForwardOptions | null): [Tensor, [Tensor, Tensor]] {
     if (state && (!Array.isArray(state) || state.length !== 2)) {
       throw new TypeError('LSTM: the state must be a pair [h0, c0]');
     }
-    const { output, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null);
+    const { output, hN, cN } = this.run(x, state?.[0] ?? null, state?.[1] ?? null, opts);
     return [output, [hN, cN!]];
   }
 }

@@ -1,8 +1,8 @@
-// webrnn.nn.utils: gradient clipping (torch.nn.utils.clip_grad_norm_), entirely on the GPU.
+// webrnn.nn.utils: gradient clipping (torch.nn.utils.clip_grad_norm_ and clip_grad_value_), entirely on the GPU.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { globalNorm } from '../ops/reduce.js';
 import { dispatchOptim } from '../optim/kernels.js';
-import { positiveNumber } from '../core/validate.js';
+import { nonNegativeNumber, positiveNumber } from '../core/validate.js';
 
 /**
  * Scales the gradients of `params` in place so that their total L2 norm is at most `maxNorm`
@@ -35,4 +35,25 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number): Tens
   const scalar = norm.view([]);
   norm.dispose();
   return scalar;
+}
+
+/**
+ * Clamps every gradient element of `params` to [-clipValue, clipValue] in place (torch.nn.utils.clip_grad_value_),
+ * one dispatch per gradient, nothing read back. Parameters without a gradient are skipped.
+ */
+export function clipGradValue(params: Iterable<Parameter>, clipValue: number): void {
+  nonNegativeNumber(clipValue, 'clipValue', 'clipGradValue');
+  if (params == null || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
+    throw new TypeError('clipGradValue: params must be an iterable of Parameters (e.g. model.parameters())');
+  }
+  const list = Array.from(params);
+  const grads: Tensor[] = [];
+  list.forEach((p, i) => {
+    const g = p.grad;
+    if (!g) return;
+    if (g.dtype !== 'float32') throw new TypeError(`clipGradValue: the gradient of parameter ${i} is ${g.dtype}, expected float32`);
+    if (g.ctx !== list[0].ctx) throw new Error(`clipGradValue: parameter ${i} belongs to another context than parameter 0`);
+    if (!grads.includes(g)) grads.push(g);
+  });
+  for (const g of grads) dispatchOptim(g.ctx, 'clip_grad_value', g.numel, { x: g }, { n: g.numel, clip_value: clipValue });
 }

@@ -1,7 +1,7 @@
 // torch.optim.Adam (amsgrad and maximize off), with optional L2 weight decay added to the gradient.
 import type { Parameter, Tensor } from '../core/tensor.js';
 import { dispatchOptim } from './kernels.js';
-import { Optimizer, type ActiveParam } from './optimizer.js';
+import { Optimizer, checkBetas, type ActiveParam } from './optimizer.js';
 import { nonNegativeNumber } from '../core/validate.js';
 
 export interface AdamOptions {
@@ -33,16 +33,7 @@ export class Adam extends Optimizer {
 
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3, 'Adam');
-    const betas = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) {
-      throw new RangeError(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
-    }
-    betas.forEach((b, i) => {
-      if (typeof b !== 'number' || !(b >= 0 && b < 1)) {
-        throw new RangeError(`Adam: betas[${i}] must be in [0, 1), got ${String(b)}`);
-      }
-    });
-    this.betas = Object.freeze([betas[0], betas[1]]) as readonly [number, number];
+    this.betas = checkBetas(options.betas ?? [0.9, 0.999], 'Adam');
     this.eps = nonNegativeNumber(options.eps ?? 1e-8, 'eps', 'Adam');
     this.weightDecay = nonNegativeNumber(options.weightDecay ?? 0, 'weightDecay', 'Adam');
   }

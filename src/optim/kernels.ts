@@ -10,7 +10,18 @@ import { grid } from '../core/grid.js';
 const FILE = 'optim.wgsl';
 const source = withSnippets(optimSource, common);
 
-export type OptimEntry = 'sgd_step' | 'sgd_momentum_step' | 'adam_step' | 'clip_coefficient' | 'scale_by_coefficient';
+export type OptimEntry =
+  | 'sgd_step'
+  | 'sgd_momentum_step'
+  | 'adam_step'
+  | 'adamw_step'
+  | 'rmsprop_step'
+  | 'rmsprop_momentum_step'
+  | 'rmsprop_centered_step'
+  | 'rmsprop_centered_momentum_step'
+  | 'clip_coefficient'
+  | 'scale_by_coefficient'
+  | 'clip_grad_value';
 
 /**
  * Encodes one optim.wgsl dispatch over `threads` elements. Bindings and params by their WGSL names (each entry

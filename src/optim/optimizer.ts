@@ -11,6 +11,19 @@ export interface ActiveParam {
   index: number;
 }
 
+/** Adam's and AdamW's betas: a pair, each in [0, 1), or a RangeError naming the bad one. */
+export function checkBetas(betas: unknown, owner: string): readonly [number, number] {
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw new RangeError(`${owner}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+  }
+  betas.forEach((b, i) => {
+    if (typeof b !== 'number' || !(b >= 0 && b < 1)) {
+      throw new RangeError(`${owner}: betas[${i}] must be in [0, 1), got ${String(b)}`);
+    }
+  });
+  return Object.freeze([betas[0], betas[1]]) as readonly [number, number];
+}
+
 export abstract class Optimizer {
   /** The parameters updated by step(), in the order given. */
   readonly params: Parameter[];
@@ -19,6 +32,9 @@ export abstract class Optimizer {
   stepCount = 0;
   private _lr: number;
   private disposed = false;
+  /** [1] holding lr on the GPU, remade only when lr changes, so uniforms stay the same across steps. */
+  private lrTensor: Tensor | null = null;
+  private lrTensorValue = NaN;
 
   protected constructor(params: Iterable<Parameter>, lr: number, protected readonly name: string) {
     if (params instanceof Tensor) {
@@ -88,10 +104,22 @@ export abstract class Optimizer {
   /** Encodes the updates of the parameters that have gradients. */
   protected abstract update(active: readonly ActiveParam[]): void;
 
+  /** lr as a GPU tensor [1]: the `hyper` of the optimizers whose only per-step value is lr (SGD, RMSprop). */
+  protected lrBuffer(): Tensor {
+    if (!this.lrTensor || this.lrTensorValue !== this.lr) {
+      this.lrTensor?.dispose();
+      this.lrTensor = this.ctx.tensor(Float32Array.of(this.lr), [1]);
+      this.lrTensorValue = this.lr;
+    }
+    return this.lrTensor;
+  }
+
   /** Frees the optimizer's state tensors (moments, momentum buffers); the optimizer cannot step afterwards. */
   dispose(): void {
     this.disposed = true;
     this.disposeState();
+    this.lrTensor?.dispose();
+    this.lrTensor = null;
   }
 
   protected abstract disposeState(): void;

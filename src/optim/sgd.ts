@@ -23,9 +23,6 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   readonly nesterov: boolean;
   private readonly buffers = new Map<Tensor, Tensor>();
-  /** [1] holding lr on the GPU, remade only when lr changes, so uniforms stay the same across steps. */
-  private lrTensor: Tensor | null = null;
-  private lrTensorValue = NaN;
 
   constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
     super(params, options.lr ?? 1e-3, 'SGD');
@@ -67,19 +64,8 @@ export class SGD extends Optimizer {
     }
   }
 
-  private lrBuffer(): Tensor {
-    if (!this.lrTensor || this.lrTensorValue !== this.lr) {
-      this.lrTensor?.dispose();
-      this.lrTensor = this.ctx.tensor(Float32Array.of(this.lr), [1]);
-      this.lrTensorValue = this.lr;
-    }
-    return this.lrTensor;
-  }
-
   protected disposeState(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();
-    this.lrTensor?.dispose();
-    this.lrTensor = null;
   }
 }
