@@ -21,18 +21,13 @@ struct SizeParams {
 // 0 = tanh, 1 = sigmoid, 2 = relu
 override OP: u32 = 0u;
 
-// WG and flat_index come from common.wgsl (appended).
-
-// tanh clamped first: some drivers compute tanh through exp and return NaN for |x| > ~44.
-fn tanh_safe(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
+// WG and flat_index come from common.wgsl, safe_tanh, safe_sigmoid and safe_relu from activation.wgsl (both appended).
 
 fn activate(x: f32) -> f32 {
   switch OP {
-    case 0u: { return tanh_safe(x); }
-    case 1u: { return 1.0 / (1.0 + exp(-x)); }
-    default: { return max(x, 0.0); }
+    case 0u: { return safe_tanh(x); }
+    case 1u: { return safe_sigmoid(x); }
+    default: { return safe_relu(x); }
   }
 }
 

@@ -48,16 +48,38 @@ fn gather_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   out[idx] = v;
 }
 
-// rank[n] = #{m < n : ids[m] = ids[n]}; counts[ids[n]] += 1. O(N²) compares, which is cheap for N = T·B.
+var<workgroup> chunk_ids: array<i32, WG>;
+
+// counts[v] = #{n : ids[n] = v} and rank[n] = #{m < n : ids[m] = ids[n]} (a stable counting sort's ranks).
+// One workgroup walks the ids a chunk of WG at a time: each thread ranks its id among the chunk's earlier equal
+// ids (WG compares in workgroup memory) and adds the count carried over from earlier chunks, which the chunk's
+// last occurrence of each id then advances. O(N·WG) work instead of O(N²), and no order-dependent atomics: the
+// ranks, so the scatter-add's sums, are the same on every run. Dispatched as one workgroup; counts zeroed first.
 @compute @workgroup_size(WG)
-fn gather_count(@builtin(global_invocation_id) gid: vec3u) {
-  let n = gid.x;
-  if (n >= p.N) { return; }
-  let id = ids[n];
-  var r = 0u;
-  for (var m = 0u; m < n; m++) { r += select(0u, 1u, ids[m] == id); }
-  rank[n] = r;
-  if (id >= 0 && u32(id) < p.V) { atomicAdd(&counts[u32(id)], 1u); }
+fn gather_count(@builtin(local_invocation_index) li: u32) {
+  for (var start = 0u; start < p.N; start += WG) {
+    let n = start + li;
+    var id = -1;
+    if (n < p.N) { id = ids[n]; }
+    let valid = id >= 0 && u32(id) < p.V;
+    chunk_ids[li] = select(-1, id, valid);  // ids outside the table match nothing
+    workgroupBarrier();
+    let len = min(WG, p.N - start);
+    var before = 0u;
+    var last = true;
+    for (var m = 0u; m < len; m++) {
+      let same = chunk_ids[m] == id;
+      if (same && m < li) { before += 1u; }
+      if (same && m > li) { last = false; }
+    }
+    var r = 0u;
+    if (valid) { r = atomicLoad(&counts[u32(id)]) + before; }
+    if (n < p.N) { rank[n] = r; }
+    storageBarrier();  // every thread has read its carried count before the chunk's last occurrences advance it
+    if (valid && last) { atomicStore(&counts[u32(id)], r + 1u); }
+    storageBarrier();
+    workgroupBarrier();  // the next chunk rewrites chunk_ids
+  }
 }
 
 var<workgroup> chunk_sums: array<u32, WG>;

@@ -41,11 +41,6 @@ override HAS_LENGTHS: bool = false;
 
 const WG: u32 = 64u;
 
-// Clamped so exp cannot overflow on drivers that return NaN rather than inf.
-fn sigmoid(x: f32) -> f32 {
-  return 1.0 / (1.0 + exp(-clamp(x, -30.0, 30.0)));
-}
-
 fn row_length(b: u32) -> u32 {
   if (HAS_LENGTHS) { return u32(lengths[b]); }
   return p.T;
@@ -95,9 +90,9 @@ fn gru_step_forward(@builtin(global_invocation_id) gid: vec3u) {
     az = fma(h, w_hh[(H + j) * H + k], az);
     hn = fma(h, w_hh[(2u * H + j) * H + k], hn);
   }
-  let r = sigmoid(ar);
-  let z = sigmoid(az);
-  let n = tanh(clamp(an + bn + r * hn, -15.0, 15.0));
+  let r = safe_sigmoid(ar);
+  let z = safe_sigmoid(az);
+  let n = safe_tanh(an + bn + r * hn);
   let h = h_before(b, j, from_h0);
   out[p.t * p.B * H + idx] = (1.0 - z) * n + z * h;
   if (SAVE) {

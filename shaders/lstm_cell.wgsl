@@ -61,14 +61,6 @@ const TU: u32 = 8u;   // hidden units per workgroup (TB · TU = WG)
 const KC: u32 = 64u;  // forward: reduction chunk over h_{t-1}
 const UC: u32 = 32u;  // backward: reduction chunk over units (× 4 gates)
 
-fn sigmoid(x: f32) -> f32 {
-  return 1.0 / (1.0 + exp(-clamp(x, -30.0, 30.0)));
-}
-
-fn tanh_c(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
-
 fn row_length(b: u32) -> u32 {
   if (HAS_LENGTHS) { return u32(lengths[b]); }
   return p.T;
@@ -188,10 +180,10 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
     pre += vec4f(b_ih[j], b_ih[j + H], b_ih[j + 2u * H], b_ih[j + 3u * H]);
     pre += vec4f(b_hh[j], b_hh[j + H], b_hh[j + 2u * H], b_hh[j + 3u * H]);
   }
-  let gt = vec4f(sigmoid(pre.x), sigmoid(pre.y), tanh_c(pre.z), sigmoid(pre.w));
+  let gt = vec4f(safe_sigmoid(pre.x), safe_sigmoid(pre.y), safe_tanh(pre.z), safe_sigmoid(pre.w));
   let c = gt.y * c_prev_fwd(b, j) + gt.x * gt.z;
   let o = (p.t * B + b) * H + j;
-  if (!PROJECTED) { out[o] = gt.w * tanh_c(c); }
+  if (!PROJECTED) { out[o] = gt.w * safe_tanh(c); }
   write_unit(o, gt, c);
 }
 
@@ -208,7 +200,7 @@ fn lstm_project_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_
     let u0 = (p.t * p.B + b) * p.H;
     for (var j = 0u; j < p.H; j++) {
       let i = u0 + j;
-      acc = fma(w_hr[q * p.H + j], units[gates_base() + i].w * tanh_c(units[i / 4u][i % 4u]), acc);
+      acc = fma(w_hr[q * p.H + j], units[gates_base() + i].w * safe_tanh(units[i / 4u][i % 4u]), acc);
     }
   }
   out[p.t * p.B * p.P + idx] = acc;
@@ -234,7 +226,7 @@ fn cell_grad(b: u32, u: u32) -> CellGrad {
   var dh = ds_in[s];
   if (HAS_DOUT) { dh += dout[o]; }  // without projection h is [T, B, H]
   let gt = saved_gates(o);
-  let tc = tanh_c(saved_c(o));
+  let tc = safe_tanh(saved_c(o));
   var cp: f32;
   if (starts_from_state0(b)) { cp = state0[p.B * p.P + s]; } else { cp = saved_c(p.t_prev * n + s); }
   let dc = dh * gt.w * (1.0 - tc * tc) + ds_in[n + s];
@@ -365,5 +357,5 @@ fn lstm_project_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num
 fn lstm_hidden_raw(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let idx = gid.x + gid.y * groups.x * WG;
   if (idx >= p.T * p.B * p.H) { return; }
-  h_raw[idx] = saved_gates(idx).w * tanh_c(saved_c(idx));
+  h_raw[idx] = saved_gates(idx).w * safe_tanh(saved_c(idx));
 }

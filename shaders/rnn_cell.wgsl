@@ -61,7 +61,7 @@ fn rnn_step_forward(@builtin(global_invocation_id) gid: vec3u) {
     pre = fma(hprev(b, k, from_h0), w_hh[j * p.H + k], pre);
   }
   var h: f32;
-  if (RELU) { h = max(pre, 0.0); } else { h = tanh(clamp(pre, -15.0, 15.0)); }
+  if (RELU) { h = safe_relu(pre); } else { h = safe_tanh(pre); }
   out[p.t * p.B * p.H + idx] = h;
 }
 

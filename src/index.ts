@@ -4,6 +4,7 @@ export { f32bits } from './core/bindings.js';
 export { describeAdapter } from './core/device.js';
 export type { GpuTimes, GpuTimerOptions } from './core/gpu-timer.js';
 export { WebGPUUnavailableError, GPUError } from './core/errors.js';
+export { checkAllocation, withTrainingState, type Allocation, type AllocationLimits } from './core/limits.js';
 export { Tensor, Parameter, type DType, type TensorData } from './core/tensor.js';
 export { noGrad, isGradEnabled } from './core/autograd.js';
 export * as ops from './ops/index.js';

@@ -23,11 +23,15 @@ export function f32bits(x: number): number {
 
 const list = (names: readonly string[]): string => names.join(', ') || 'none';
 
+/** The context a dispatch runs on, as the checks name it. */
+export interface DispatchOwner { readonly id: number }
+
 /**
  * Checks `bindings` and `params` against what the kernel's entry point uses, and returns the buffers in
- * binding order and the params as u32 words. Throws an Error naming the kernel and the binding or field.
+ * binding order and the params as u32 words. Throws an Error naming the kernel and the binding or field, or
+ * naming both contexts when a tensor belongs to another context than `owner` (the one dispatching).
  */
-export function resolveResources(kernel: Kernel, bindings: Bindings, params: Params | undefined): {
+export function resolveResources(kernel: Kernel, bindings: Bindings, params: Params | undefined, owner: DispatchOwner): {
   buffers: { binding: number; buffer: GPUBuffer }[];
   uniform: { binding: number; words: Uint32Array } | null;
 } {
@@ -42,7 +46,15 @@ export function resolveResources(kernel: Kernel, bindings: Bindings, params: Par
   const buffers = iface.bindings.map((decl) => {
     const b = bindings[decl.name];
     if (b === undefined || b === null) throw new Error(`kernel ${kernel.label}: binding '${decl.name}' is missing`);
-    if (b instanceof Tensor) return { binding: decl.binding, buffer: b.buffer };
+    if (b instanceof Tensor) {
+      if (b.ctx !== owner) {
+        throw new Error(
+          `kernel ${kernel.label}: binding '${decl.name}' is a tensor of webrnn context #${b.ctx.id}, but the dispatch runs on ` +
+            `context #${owner.id}; an op's tensors must all come from one context (copy across with ctx.tensor(await t.read(), t.shape))`,
+        );
+      }
+      return { binding: decl.binding, buffer: b.buffer };
+    }
     if (typeof (b as GPUBuffer).size !== 'number') throw new TypeError(`kernel ${kernel.label}: binding '${decl.name}' is not a tensor or GPU buffer`);
     return { binding: decl.binding, buffer: b as GPUBuffer };
   });
@@ -94,8 +106,8 @@ export class BindGroupCache {
     return this.uniforms.size;
   }
 
-  bindGroup(kernel: Kernel, bindings: Bindings, params: Params | undefined, uniformLimit: number): GPUBindGroup {
-    const { buffers, uniform } = resolveResources(kernel, bindings, params);
+  bindGroup(kernel: Kernel, bindings: Bindings, params: Params | undefined, owner: DispatchOwner, uniformLimit: number): GPUBindGroup {
+    const { buffers, uniform } = resolveResources(kernel, bindings, params, owner);
     if (uniform) buffers.push({ binding: uniform.binding, buffer: this.uniform(uniform.words, uniformLimit) });
     let key = `${kernel.id}`;
     for (const b of buffers) key += `,${b.binding}:${this.pool.idOf(b.buffer)}`;

@@ -12,9 +12,12 @@ import { readBuffer } from './readback.js';
 import { fillBuffer } from './fill.js';
 import { GPUError } from './errors.js';
 import type { GpuTimerOptions, GpuTimes } from './gpu-timer.js';
-import { Tensor, Storage, type DType, type TensorData } from './tensor.js';
+import { Tensor, Storage, assertDType, type DType, type TensorData } from './tensor.js';
+import { checkAllocation, type AllocationLimits } from './limits.js';
+import { assertShape, numelOf, shapeString } from './shape.js';
 
 export type { InitOptions } from './device.js';
+export type { AllocationLimits } from './limits.js';
 export type { Binding, Bindings, Params } from './bindings.js';
 
 export interface MemoryStats {
@@ -31,9 +34,19 @@ export interface MemoryStats {
 }
 
 export async function init(options: InitOptions = {}): Promise<Context> {
-  if (options.device) return new Context(options.device, null, false);
-  const { device, info, keepAlive } = await requestDevice(options);
-  return new Context(device, info, true, keepAlive);
+  // Checked before a device is asked for, so a bad budget costs nothing.
+  if (options.memoryBudget !== undefined && !(typeof options.memoryBudget === 'number' && options.memoryBudget > 0)) {
+    throw new RangeError(`init: memoryBudget must be a positive number of bytes (or Infinity), got ${String(options.memoryBudget)}`);
+  }
+  let ctx: Context;
+  if (options.device) {
+    ctx = new Context(options.device, null, false);
+  } else {
+    const { device, info, keepAlive } = await requestDevice(options);
+    ctx = new Context(device, info, true, keepAlive);
+  }
+  if (options.memoryBudget !== undefined) ctx.setAllocationLimits({ memoryBudget: options.memoryBudget });
+  return ctx;
 }
 
 let contextCount = 0;
@@ -48,6 +61,8 @@ export class Context {
    */
   readonly softwareAdapter: boolean;
   readonly limits: GPUSupportedLimits;
+  /** What allocations are checked against (core/limits.ts): the device's limits and the memory budget. */
+  readonly allocationLimits: AllocationLimits;
   readonly pool: BufferPool;
   readonly id = ++contextCount;
   /** Tensor objects alive (for leak tests). */
@@ -80,7 +95,12 @@ export class Context {
     this.adapterInfo = adapterInfo ?? (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo ?? null;
     this.softwareAdapter = isSoftwareAdapter(this.adapterInfo);
     this.limits = device.limits;
-    this.pool = new BufferPool(device, device.limits.maxBufferSize);
+    this.allocationLimits = {
+      maxBufferSize: device.limits.maxBufferSize,
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      memoryBudget: Infinity,
+    };
+    this.pool = new BufferPool(device, this.allocationLimits);
     this.errors = new ErrorLog(device, () => this.destroyed);
     this.kernels = new KernelCache(device, this.errors);
     this.recorder = new CommandRecorder(device, this.pool, this.errors);
@@ -110,24 +130,49 @@ export class Context {
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32', label = 'zeros'): Tensor {
-    const t = this.allocate(shape, dtype, label);
+    const t = this.allocate(shape, dtype, label, 'zeros');
     this.fillBuffer(t.buffer, 0, t.numel);
     return t;
   }
 
   /** An uninitialised tensor (its buffer may hold old data): for op outputs that every kernel thread writes. */
   empty(shape: readonly number[], dtype: DType = 'float32', label = 'tensor'): Tensor {
-    const t = this.allocate(shape, dtype, label);
+    const t = this.allocate(shape, dtype, label, 'empty');
     if (this.poisonUninitialized) this.fillBuffer(t.buffer, NaN, t.numel);
     return t;
   }
 
-  /** @internal A tensor on a pooled buffer that nothing unsubmitted uses, for a caller that fills it at once. */
-  allocate(shape: readonly number[], dtype: DType, label: string): Tensor {
+  /**
+   * @internal A tensor on a pooled buffer that nothing unsubmitted uses, for a caller that fills it at once.
+   * The shape, dtype and size are checked first; `caller` names the public method in the errors.
+   */
+  allocate(shape: readonly number[], dtype: DType, label: string, caller = label): Tensor {
     this.assertUsable();
-    const numel = shape.reduce((a, b) => a * b, 1);
+    assertShape(shape, caller);
+    assertDType(dtype, caller);
+    const numel = numelOf(shape);
+    checkAllocation(this, caller, [[`a ${shapeString(shape)} ${dtype} tensor`, numel]], 'the shape');
     const storage = new Storage(this, this.pool.acquire(Math.max(4, numel * 4), label));
     return new Tensor(this, storage, shape, dtype);
+  }
+
+  /**
+   * Lowers the limits allocations are checked against (never above the device's): a memory budget for the
+   * context, or smaller buffer limits (tests use them to see refusals without allocating gigabytes).
+   */
+  setAllocationLimits(limits: Partial<AllocationLimits>): void {
+    const device = this.device.limits;
+    const next = { ...this.allocationLimits, ...limits };
+    for (const key of ['maxBufferSize', 'maxStorageBufferBindingSize'] as const) {
+      const v = next[key];
+      if (!Number.isSafeInteger(v) || v < 4 || v > device[key]) {
+        throw new RangeError(`setAllocationLimits: ${key} must be an integer from 4 to the device's ${device[key]}, got ${v}`);
+      }
+    }
+    if (!(typeof next.memoryBudget === 'number' && next.memoryBudget > 0)) {
+      throw new RangeError(`setAllocationLimits: memoryBudget must be a positive number of bytes (or Infinity), got ${next.memoryBudget}`);
+    }
+    Object.assign(this.allocationLimits, next);
   }
 
   memoryStats(): MemoryStats {
@@ -163,10 +208,10 @@ export class Context {
       if (n > maxGroups) throw new RangeError(`kernel ${kernel.label}: ${n} workgroups exceed this adapter's limit of ${maxGroups} per dimension`);
     }
     if (workgroups.some((n) => n === 0)) {
-      resolveResources(kernel, bindings, params); // still checked, though nothing runs
+      resolveResources(kernel, bindings, params, this); // still checked, though nothing runs
       return;
     }
-    const group = this.bindGroups.bindGroup(kernel, bindings, params, this.uniformCacheLimit);
+    const group = this.bindGroups.bindGroup(kernel, bindings, params, this, this.uniformCacheLimit);
     this.recorder.dispatch(kernel, group, workgroups);
   }
 
@@ -246,6 +291,12 @@ export class Context {
   async checkErrors(): Promise<void> {
     await this.errors.settle();
     this.errors.throwPending();
+  }
+
+  /** @internal A GPUError for a GPU call that failed with `error`: naming the device loss when that is the cause. */
+  explainGpuFailure(error: unknown, what: string): Promise<GPUError> {
+    if (this.destroyed) return Promise.resolve(new GPUError(`${what} failed: this webrnn context was destroyed`, { cause: error }));
+    return this.errors.explain(error, what);
   }
 
   assertUsable(): void {

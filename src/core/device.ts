@@ -11,6 +11,12 @@ export interface InitOptions {
   requiredFeatures?: GPUFeatureName[];
   /** Device features asked for only where the adapter has them (see context.device.features for what came). */
   optionalFeatures?: GPUFeatureName[];
+  /**
+   * Most bytes the context's live buffers may hold together (default: no cap). Layers and models check their
+   * training footprint against it when built, tensors when made, so an oversized model is refused up front
+   * with a RangeError rather than failing on a device that runs out of memory.
+   */
+  memoryBudget?: number;
 }
 
 /** Limits the kernels need; asked for up to what the adapter offers. */

@@ -12,8 +12,8 @@ export class WebGPUUnavailableError extends Error {
 
 /** A GPU-side failure (validation error, shader compile error, device loss), naming the kernel or buffer. */
 export class GPUError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'GPUError';
   }
 }

@@ -3,14 +3,15 @@
 // builds the public ops on the same file.
 import elementwise from '../../shaders/elementwise.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
+import activation from '../../shaders/activation.wgsl?raw';
 import type { Context } from './context.js';
 import type { Tensor } from './tensor.js';
 import type { KernelSpec } from './kernel.js';
 import { grid } from './grid.js';
 import { withSnippets } from './wgsl.js';
 
-/** elementwise.wgsl with its shared snippet, as every kernel of that file is made. */
-export const ELEMENTWISE_SOURCE = withSnippets(elementwise, common);
+/** elementwise.wgsl with its shared snippets, as every kernel of that file is made. */
+export const ELEMENTWISE_SOURCE = withSnippets(elementwise, common, activation);
 
 export function elementwiseKernel(entry: string, constants?: Record<string, number>): KernelSpec {
   return { file: 'elementwise.wgsl', source: ELEMENTWISE_SOURCE, entry, constants };

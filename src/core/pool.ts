@@ -1,13 +1,7 @@
 import { BufferUsage } from './gpu-constants.js';
+import { BYTES_PER_ELEMENT, checkAllocation, maxBufferBytes, pooledSize, type AllocationLimits } from './limits.js';
 
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-
-/** Rounds a request up to a size class (powers of two and 1.5x powers of two, at least 256 bytes). */
-export function sizeClass(bytes: number): number {
-  if (bytes <= 256) return 256;
-  const p = 2 ** Math.ceil(Math.log2(bytes));
-  return p * 0.75 >= bytes ? p * 0.75 : p;
-}
 
 /**
  * Reuses storage buffers by size class. A released buffer may still be read by commands that are
@@ -25,14 +19,17 @@ export class BufferPool {
   private readonly all = new Set<GPUBuffer>();
   readonly ids = new WeakMap<GPUBuffer, number>();
 
-  constructor(private readonly device: GPUDevice, private readonly maxBufferSize: number) {}
+  /** `limits` is the context's (read at every request: tests lower them). */
+  constructor(private readonly device: GPUDevice, private readonly limits: Readonly<AllocationLimits>) {}
 
+  /** A buffer of at least `bytes` (a multiple of 4), rounded up to its size class where that still fits the
+   *  limits (whole buffers are bound, so a class past maxStorageBufferBindingSize would be unusable). The
+   *  context checks sizes before it asks; the check here only guards other callers. */
   acquire(bytes: number, label: string): GPUBuffer {
-    const size = sizeClass(bytes);
-    if (size > this.maxBufferSize && bytes <= this.maxBufferSize) return this.create(bytes, label);
-    if (bytes > this.maxBufferSize) {
-      throw new RangeError(`buffer "${label}" needs ${bytes} bytes, over this adapter's maxBufferSize of ${this.maxBufferSize}`);
+    if (bytes > maxBufferBytes(this.limits)) {
+      checkAllocation({ allocationLimits: this.limits, pool: this }, 'BufferPool', [[`buffer "${label}"`, bytes / BYTES_PER_ELEMENT]], 'its size');
     }
+    const size = pooledSize(bytes, this.limits);
     const list = this.free.get(size);
     const reused = list?.pop();
     if (reused) {

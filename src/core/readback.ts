@@ -17,7 +17,11 @@ export async function readBuffer(ctx: Context, buffer: GPUBuffer, bytes: number)
     throw error;
   }
   try {
-    await staging.mapAsync(MapModeRead);
+    try {
+      await staging.mapAsync(MapModeRead);
+    } catch (error) {
+      throw await ctx.explainGpuFailure(error, `reading ${bytes} bytes back from the GPU`);
+    }
     const copy = staging.getMappedRange().slice(0, bytes);
     staging.unmap();
     await ctx.checkErrors();

@@ -1,5 +1,6 @@
 import type { Context } from './context.js';
 import { assertShape, numelOf, sameShape, shapeString } from './shape.js';
+import { checkAllocation } from './limits.js';
 import { backward, record, needsGrad, type Node } from './autograd.js';
 
 export type DType = 'float32' | 'int32';
@@ -50,14 +51,14 @@ export class Tensor {
 
   static fromData(ctx: Context, data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
     assertShape(shape, 'tensor');
-    if (dtype !== undefined && dtype !== 'float32' && dtype !== 'int32') {
-      throw new TypeError(`tensor: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype)}`);
-    }
+    if (dtype !== undefined) assertDType(dtype, 'tensor');
     const kind: DType = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
     const numel = numelOf(shape);
     if (data.length !== numel) {
       throw new RangeError(`tensor data has ${data.length} elements but shape ${shapeString(shape)} needs ${numel}`);
     }
+    // Before the data is converted (a copy as large as the tensor).
+    checkAllocation(ctx, 'tensor', [[`a ${shapeString(shape)} ${kind} tensor`, numel]], 'the shape');
     const typed =
       kind === 'int32'
         ? data instanceof Int32Array ? data : Int32Array.from(data, checkedInt)
@@ -127,6 +128,13 @@ export class Tensor {
   view(shape: readonly number[]): Tensor {
     const storage = this.storage;
     if (!storage) throw new Error(`tensor ${shapeString(this.shape)} was disposed`);
+    if (shape !== this.shape) {
+      assertShape(shape, 'view');
+      // Ops may view a prefix of a buffer (the LSTM's c in front of its gates), never past its end.
+      if (numelOf(shape) * 4 > storage.buffer.size) {
+        throw new RangeError(`view: shape ${shapeString(shape)} needs ${numelOf(shape)} elements, more than the buffer of ${shapeString(this.shape)} holds`);
+      }
+    }
     const t = new Tensor(this.ctx, storage.retain(), shape, this.dtype);
     t.cpuData = this.cpuData;
     return t;
@@ -165,14 +173,26 @@ function checkedInt(v: number): number {
   return v;
 }
 
+/** Throws a TypeError unless dtype is one webrnn has. */
+export function assertDType(dtype: unknown, what: string): asserts dtype is DType {
+  if (dtype !== 'float32' && dtype !== 'int32') {
+    throw new TypeError(`${what}: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype) ?? String(dtype)}`);
+  }
+}
+
+/** The shape with its one -1 (if any) filled in from the element count. */
 function resolveShape(shape: readonly number[], numel: number, from: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: the shape must be an array of dimensions, got ${String(shape)}`);
   const out = [...shape];
   const wild = out.indexOf(-1);
+  if (wild >= 0 && out.indexOf(-1, wild + 1) >= 0) throw new RangeError(`reshape: only one dimension can be -1, got ${shapeString(shape)}`);
+  // Each given dimension is checked (naming it) before the -1 is worked out from them.
+  assertShape(out.map((d, i) => (i === wild ? 0 : d)), 'reshape');
   if (wild >= 0) {
     const rest = out.reduce((a, d, i) => (i === wild ? a : a * d), 1);
     out[wild] = rest === 0 ? 0 : numel / rest;
   }
-  if (out.some((d) => !Number.isInteger(d) || d < 0) || numelOf(out) !== numel) {
+  if (!Number.isInteger(out[wild] ?? 0) || numelOf(out) !== numel) {
     throw new RangeError(`cannot reshape ${shapeString(from)} to ${shapeString(shape)}`);
   }
   return out;

@@ -1,5 +1,8 @@
 // File-size caps, checked from the size a file reports (File.size, fs.statSync) before any byte is read,
 // so an oversized upload is refused before it costs memory or time. The demo and the CLI share them.
+import { formatBytes } from '../core/limits.js';
+
+export { formatBytes };
 
 /** The largest weights file read by default: 256 MiB (WebGPU's default maxBufferSize; no layer a
  *  browser can bind needs more). */
@@ -16,13 +19,4 @@ export function checkFileSize(bytes: number, limit: number, what: string): void 
   if (!(Number.isSafeInteger(limit) && limit >= 0)) throw new RangeError(`the size limit for ${what} must be a non-negative integer, got ${limit}`);
   if (!(Number.isSafeInteger(bytes) && bytes >= 0)) throw new RangeError(`${what} reports an invalid size (${bytes})`);
   if (bytes > limit) throw new RangeError(`${what} is ${formatBytes(bytes)}, over the limit of ${formatBytes(limit)}`);
-}
-
-/** "1.5 MiB (1572864 bytes)": exact for the record, rounded for reading. */
-export function formatBytes(bytes: number): string {
-  const exact = `${bytes} bytes`;
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB (${exact})`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB (${exact})`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB (${exact})`;
-  return exact;
 }

@@ -5,8 +5,10 @@ import type { Tensor } from '../core/tensor.js';
 import { noGrad } from '../core/autograd.js';
 import { shapeString } from '../core/shape.js';
 import { Module } from '../nn/module.js';
-import { Linear } from '../nn/linear.js';
-import { RNN, GRU, LSTM, type CellMode, type RNNBase } from '../nn/rnn.js';
+import { Linear, linearParameters } from '../nn/linear.js';
+import { RNN, GRU, LSTM, recurrentParameters, type CellMode, type RNNBase } from '../nn/rnn.js';
+import { parameterAllocations } from '../nn/module.js';
+import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { transpose01, narrow0 } from '../ops/layout.js';
 import { isCellMode } from '../ops/recurrence.js';
 import { sampleTokenInto } from '../ops/sample.js';
@@ -54,15 +56,28 @@ export class CharRNN extends Module {
     this.cell = opts.cell;
     const seed = opts.seed;
     const layerOpts = { inputSize: this.vocabSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, seed };
-    this.rnn = this.registerModule(
-      'rnn',
-      opts.cell === 'rnn' ? new RNN(ctx, { ...layerOpts, nonlinearity: opts.nonlinearity ?? 'tanh' })
-        : opts.cell === 'gru' ? new GRU(ctx, layerOpts)
-        : new LSTM(ctx, layerOpts),
-    );
-    this.dense = this.registerModule('dense', new Linear(ctx, {
-      inFeatures: this.hiddenSize, outFeatures: this.vocabSize, seed: seed === undefined ? undefined : seed + 1,
-    }));
+    // The whole model is sized before either layer is made: an oversized one is refused with nothing built.
+    // The layers' option names, in CharRNN's: the messages name what the caller can lower.
+    const ours: Record<string, string> = { inputSize: 'vocabSize', inFeatures: 'hiddenSize', outFeatures: 'vocabSize' };
+    const allocations = [
+      ...parameterAllocations(recurrentParameters(opts.cell, { ...layerOpts, bidirectional: false, bias: true }), 'rnn.'),
+      ...parameterAllocations(linearParameters(this.hiddenSize, this.vocabSize, true), 'dense.'),
+    ].map(([what, n, lower]) => [what, n, lower?.replace(/\w+/g, (word) => (Object.hasOwn(ours, word) ? ours[word] : word))] as const);
+    checkAllocation(ctx, 'CharRNN', withTrainingState(allocations), 'hiddenSize, vocabSize or numLayers', TRAINING_STATE);
+    const [rnn, dense] = this.building(() => {
+      const rnn = this.registerModule(
+        'rnn',
+        opts.cell === 'rnn' ? new RNN(ctx, { ...layerOpts, nonlinearity: opts.nonlinearity ?? 'tanh' })
+          : opts.cell === 'gru' ? new GRU(ctx, layerOpts)
+          : new LSTM(ctx, layerOpts),
+      );
+      const dense = this.registerModule('dense', new Linear(ctx, {
+        inFeatures: this.hiddenSize, outFeatures: this.vocabSize, seed: seed === undefined ? undefined : seed + 1,
+      }));
+      return [rnn, dense] as const;
+    });
+    this.rnn = rnn;
+    this.dense = dense;
   }
 
   /**

@@ -10,6 +10,7 @@ import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
 import { Module, uniformParameter, initRng } from './module.js';
+import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { positiveInteger } from '../core/validate.js';
 
 export interface RNNCellOptions {
@@ -50,6 +51,11 @@ export abstract class RNNCellBase extends Module {
     const GH = CELLS[mode].gates * this.hiddenSize;
     const bound = 1 / Math.sqrt(this.hiddenSize);
     const rng = initRng(opts.seed);
+    checkAllocation(ctx, name, withTrainingState([
+      [`weight_ih [${GH}, ${this.inputSize}]`, GH * this.inputSize, 'inputSize or hiddenSize'],
+      [`weight_hh [${GH}, ${this.hiddenSize}]`, GH * this.hiddenSize, 'hiddenSize'],
+      ...(this.bias ? [[`bias_ih [${GH}]`, GH], [`bias_hh [${GH}]`, GH]] as const : []),
+    ]), 'inputSize or hiddenSize', TRAINING_STATE);
     this.weight_ih = this.registerParameter('weight_ih', uniformParameter(ctx, [GH, this.inputSize], bound, rng));
     this.weight_hh = this.registerParameter('weight_hh', uniformParameter(ctx, [GH, this.hiddenSize], bound, rng));
     this.bias_ih = this.bias ? this.registerParameter('bias_ih', uniformParameter(ctx, [GH], bound, rng)) : null;
@@ -74,7 +80,8 @@ export abstract class RNNCellBase extends Module {
     const want = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
     states.forEach((s, i) => {
       if (!s) return;
-      if (s.dtype !== 'float32' || s.shape.length !== want.length || s.shape.some((d, k) => d !== want[k])) {
+      if (s.dtype !== 'float32') throw new TypeError(`${name}: ${stateNames[i]} must be float32, got ${s.dtype}`);
+      if (s.shape.length !== want.length || s.shape.some((d, k) => d !== want[k])) {
         throw new RangeError(`${name}: ${stateNames[i]} ${shapeString(s.shape)} should be ${shapeString(want)} for input ${shapeString(x.shape)}`);
       }
     });

@@ -5,6 +5,7 @@ import { Parameter, type Tensor } from '../core/tensor.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
 import { Module, initRng } from './module.js';
 import { positiveInteger } from '../core/validate.js';
+import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 
 export interface EmbeddingOptions {
   numEmbeddings: number;
@@ -43,6 +44,7 @@ export class Embedding extends Module {
       throw new RangeError(`Embedding: paddingIdx must be an integer in [-${V}, ${V}) (numEmbeddings ${V}), got ${String(pad)}`);
     }
     this.paddingIdx = pad === null ? null : pad < 0 ? pad + V : pad;
+    checkAllocation(ctx, 'Embedding', withTrainingState([[`weight [${V}, ${D}]`, V * D]]), 'numEmbeddings or embeddingDim', TRAINING_STATE);
     const data = normalArray(V * D, initRng(opts.seed));
     if (this.paddingIdx !== null) data.fill(0, this.paddingIdx * D, (this.paddingIdx + 1) * D);
     this.weight = this.registerParameter('weight', new Parameter(ctx.tensor(data, [V, D])));

@@ -3,7 +3,8 @@ import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
 import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
-import { Module, uniformParameter, initRng } from './module.js';
+import { Module, uniformParameter, initRng, parameterAllocations, type ParameterSpec } from './module.js';
+import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { positiveInteger } from '../core/validate.js';
 
 export interface LinearOptions {
@@ -12,6 +13,13 @@ export interface LinearOptions {
   bias?: boolean;
   /** Seed for the initial weights (default: Math.random). */
   seed?: number;
+}
+
+/** Linear's parameters (weight [out, in], bias [out]), so their sizes can be checked before either is made. */
+export function linearParameters(inFeatures: number, outFeatures: number, bias: boolean): ParameterSpec[] {
+  const specs: ParameterSpec[] = [{ name: 'weight', shape: [outFeatures, inFeatures], lower: 'inFeatures or outFeatures' }];
+  if (bias) specs.push({ name: 'bias', shape: [outFeatures], lower: 'outFeatures' });
+  return specs;
 }
 
 export class Linear extends Module {
@@ -24,11 +32,15 @@ export class Linear extends Module {
     super(ctx);
     this.inFeatures = positiveInteger(opts.inFeatures, 'inFeatures', 'Linear');
     this.outFeatures = positiveInteger(opts.outFeatures, 'outFeatures', 'Linear');
+    const specs = linearParameters(this.inFeatures, this.outFeatures, opts.bias !== false);
+    checkAllocation(ctx, 'Linear', withTrainingState(parameterAllocations(specs)), 'inFeatures or outFeatures', TRAINING_STATE);
     const rng = initRng(opts.seed);
     // PyTorch: kaiming_uniform(a=√5) on the weight and U(±1/√in) on the bias both come to U(±1/√in).
     const bound = 1 / Math.sqrt(this.inFeatures);
-    this.weight = this.registerParameter('weight', uniformParameter(ctx, [this.outFeatures, this.inFeatures], bound, rng));
-    this.bias = opts.bias === false ? null : this.registerParameter('bias', uniformParameter(ctx, [this.outFeatures], bound, rng));
+    const [weight, bias = null] = this.building(() =>
+      specs.map((spec) => this.registerParameter(spec.name, uniformParameter(ctx, spec.shape, bound, rng))));
+    this.weight = weight;
+    this.bias = bias;
   }
 
   /** x: [..., in] → [..., out] */

@@ -1,7 +1,8 @@
 // Module: parameters by PyTorch name, state dicts, zeroGrad, train/eval mode (torch.nn.Module's bookkeeping).
 import type { Context } from '../core/context.js';
 import { Parameter } from '../core/tensor.js';
-import { shapeString } from '../core/shape.js';
+import { numelOf, shapeString } from '../core/shape.js';
+import { checkAllocation, type Allocation } from '../core/limits.js';
 import { makeRng } from '../data/rng.js';
 
 export abstract class Module {
@@ -34,6 +35,20 @@ export abstract class Module {
   protected registerModule<M extends Module>(name: string, m: M): M {
     this.children.set(name, m);
     return m;
+  }
+
+  /**
+   * Runs the part of a constructor that makes parameters and child modules: when it throws part-way (a device
+   * lost, a limit hit), everything registered so far is disposed before the error goes on, so a failed
+   * constructor leaves no buffer behind.
+   */
+  protected building<T>(build: () => T): T {
+    try {
+      return build();
+    } catch (error) {
+      for (const p of this.parameters()) p.dispose();
+      throw error;
+    }
   }
 
   /** Every parameter by its PyTorch state_dict name (children prefixed with 'child.'). */
@@ -102,9 +117,11 @@ export abstract class Module {
   }
 }
 
-/** A parameter drawn from U(-bound, bound), as PyTorch's default initialisers do. */
+/** A parameter drawn from U(-bound, bound), as PyTorch's default initialisers do. Its size is checked before
+ *  the CPU array is filled (layers check all their parameters together before making the first). */
 export function uniformParameter(ctx: Context, shape: number[], bound: number, rng: () => number): Parameter {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = numelOf(shape);
+  checkAllocation(ctx, 'parameter', [[`a ${shapeString(shape)} parameter`, n]], 'the layer sizes');
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = (2 * rng() - 1) * bound;
   return new Parameter(ctx.tensor(data, shape));
@@ -114,3 +131,15 @@ export function initRng(seed?: number): () => number {
   return seed === undefined ? Math.random : makeRng(seed);
 }
 
+
+/** A parameter to be made: its name, shape and the option that sizes it (for the size check's message). */
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+  lower: string;
+}
+
+/** The specs as checkAllocation lists them: 'weight_hh_l0 [64, 16]' and its elements. */
+export function parameterAllocations(specs: readonly ParameterSpec[], prefix = ''): Allocation[] {
+  return specs.map((s) => [`${prefix}${s.name} ${shapeString(s.shape)}`, numelOf(s.shape), s.lower]);
+}

@@ -12,7 +12,8 @@ import { rnnSequence } from '../ops/rnn_cell.js';
 import { gruSequence } from '../ops/gru_cell.js';
 import { lstmSequence } from '../ops/lstm_cell.js';
 import { dropout, assertDropoutP } from '../ops/dropout.js';
-import { Module, uniformParameter, initRng } from './module.js';
+import { Module, uniformParameter, initRng, parameterAllocations, type ParameterSpec } from './module.js';
+import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { positiveInteger } from '../core/validate.js';
 
 export type { CellMode };
@@ -53,6 +54,34 @@ interface DirectionParams {
   wHR: Parameter | null; // [P, H] (LSTM with projSize)
 }
 
+/**
+ * A recurrent layer's parameters in PyTorch's registration order (weight_ih, weight_hh, bias_ih, bias_hh,
+ * weight_hr per layer and direction), so their sizes can be checked before any is made.
+ */
+export function recurrentParameters(mode: CellMode, o: {
+  inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; bias: boolean; projSize?: number;
+}): ParameterSpec[] {
+  const H = o.hiddenSize;
+  const P = o.projSize || H; // the features of h
+  const GH = CELLS[mode].gates * H;
+  const D = o.bidirectional ? 2 : 1;
+  const specs: ParameterSpec[] = [];
+  for (let l = 0; l < o.numLayers; l++) {
+    const inputs = l === 0 ? o.inputSize : D * P;
+    for (let d = 0; d < D; d++) {
+      const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      specs.push({ name: `weight_ih${suffix}`, shape: [GH, inputs], lower: l === 0 ? 'inputSize or hiddenSize' : 'hiddenSize' });
+      specs.push({ name: `weight_hh${suffix}`, shape: [GH, P], lower: 'hiddenSize' });
+      if (o.bias) {
+        specs.push({ name: `bias_ih${suffix}`, shape: [GH], lower: 'hiddenSize' });
+        specs.push({ name: `bias_hh${suffix}`, shape: [GH], lower: 'hiddenSize' });
+      }
+      if (o.projSize) specs.push({ name: `weight_hr${suffix}`, shape: [P, H], lower: 'projSize or hiddenSize' });
+    }
+  }
+  return specs;
+}
+
 export abstract class RNNBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -84,26 +113,23 @@ export abstract class RNNBase extends Module {
     this.dropout = assertDropoutP(opts.dropout ?? 0, 'dropout', name);
     this.gates = CELLS[mode].gates;
     this.projSize = checkProjSize(opts.projSize ?? 0, this.hiddenSize, name);
+    const specs = recurrentParameters(mode, this);
+    checkAllocation(ctx, name, withTrainingState(parameterAllocations(specs)), 'hiddenSize, inputSize or numLayers', TRAINING_STATE);
     const rng = initRng(opts.seed);
-    const H = this.hiddenSize;
-    const P = this.stateSize;
-    const GH = this.gates * H;
-    const bound = 1 / Math.sqrt(H);
-    for (let l = 0; l < this.numLayers; l++) {
-      const inputs = l === 0 ? this.inputSize : this.numDirections * P;
-      const dirs: DirectionParams[] = [];
-      for (let d = 0; d < this.numDirections; d++) {
-        const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        // Registration order is PyTorch's: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr per layer and direction.
-        const wIH = this.registerParameter(`weight_ih${suffix}`, uniformParameter(ctx, [GH, inputs], bound, rng));
-        const wHH = this.registerParameter(`weight_hh${suffix}`, uniformParameter(ctx, [GH, P], bound, rng));
-        const bIH = this.bias ? this.registerParameter(`bias_ih${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
-        const bHH = this.bias ? this.registerParameter(`bias_hh${suffix}`, uniformParameter(ctx, [GH], bound, rng)) : null;
-        const wHR = this.projSize ? this.registerParameter(`weight_hr${suffix}`, uniformParameter(ctx, [P, H], bound, rng)) : null;
-        dirs.push({ wIH, wHH, bIH, bHH, wHR });
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    this.building(() => {
+      const made = specs.map((spec) => this.registerParameter(spec.name, uniformParameter(ctx, spec.shape, bound, rng)));
+      const byName = new Map(specs.map((spec, i) => [spec.name, made[i]]));
+      for (let l = 0; l < this.numLayers; l++) {
+        const dirs: DirectionParams[] = [];
+        for (let d = 0; d < this.numDirections; d++) {
+          const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+          const get = (kind: string) => byName.get(`${kind}${suffix}`) ?? null;
+          dirs.push({ wIH: get('weight_ih')!, wHH: get('weight_hh')!, bIH: get('bias_ih'), bHH: get('bias_hh'), wHR: get('weight_hr') });
+        }
+        this.layers.push(dirs);
       }
-      this.layers.push(dirs);
-    }
+    });
   }
 
   get numDirections(): number {
@@ -140,9 +166,10 @@ export abstract class RNNBase extends Module {
 
   protected checkState(state: Tensor | undefined | null, what: 'h0' | 'c0', B: number): void {
     if (!state) return;
+    if (state.dtype !== 'float32') throw new TypeError(`${this.name}: ${what} must be float32, got ${state.dtype}`);
     const W = what === 'h0' ? this.stateSize : this.hiddenSize;
     const want = [this.numDirections * this.numLayers, B, W];
-    if (state.dtype !== 'float32' || state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
+    if (state.shape.length !== 3 || state.shape.some((d, i) => d !== want[i])) {
       const why = what === 'h0' && this.projSize ? ` (projSize ${this.projSize})` : '';
       throw new RangeError(`${this.name}: ${what} ${shapeString(state.shape)} should be ${shapeString(want)}${why}`);
     }

@@ -48,11 +48,10 @@ export function scatterAddInto(dtable: Tensor, dout: Tensor, ids: Tensor, N: num
   const offsets = ctx.empty([V + 1], 'int32', 'gather-offsets');
   const order = ctx.empty([N], 'int32', 'gather-order');
   const k = (entry: string, constants?: Record<string, number>) => ctx.kernel({ file: FILE, source, entry, constants });
-  const count = k('gather_count');
-  const perId = [Math.ceil(N / count.entry!.workgroupSize[0])]; // these two index by gid.x alone
-  ctx.dispatch(count, perId, { ids, counts, rank }, params);
+  const orderKernel = k('gather_order');
+  ctx.dispatch(k('gather_count'), [1], { ids, counts, rank }, params); // one workgroup: a stable counting pass
   ctx.dispatch(k('gather_offsets'), [1], { offsets, counts_in: counts }, params);
-  ctx.dispatch(k('gather_order'), perId, { ids, rank, offsets, order }, params);
+  ctx.dispatch(orderKernel, [Math.ceil(N / orderKernel.entry!.workgroupSize[0])], { ids, rank, offsets, order }, params); // by gid.x alone
   const backward = k('gather_backward', {
     TRANSPOSED: opts.transposed ? 1 : 0, ACCUMULATE: opts.accumulate ?? true ? 1 : 0, PADDING_IDX: opts.paddingIdx ?? -1,
   });

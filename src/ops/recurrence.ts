@@ -5,6 +5,7 @@
 // skip the rest (zeros forward, the state gradient passed through backward), and the state copies below pick
 // each row's own last (forward) or first (reverse) step (shaders/lengths.wgsl).
 import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
+import activationSnippet from '../../shaders/activation.wgsl?raw';
 import lengthsSource from '../../shaders/lengths.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
@@ -59,9 +60,9 @@ export interface SequenceResult {
 /** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
 export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
 
-/** A cell's WGSL with the shared recurrence snippet appended. */
+/** A cell's WGSL with the shared recurrence and (NaN-propagating) activation snippets appended. */
 export function cellSource(source: string): string {
-  return withSnippets(source, recurrenceSnippet);
+  return withSnippets(source, recurrenceSnippet, activationSnippet);
 }
 
 /** A cell kernel's sizes (its StepParams without the step): hidden units H, state features P (= H unless an
