@@ -208,10 +208,13 @@ export async function run(ctx: Context, options: Co2Options = {}): Promise<Co2Re
     // Every held-out month at once, each from the true months before it.
     model.eval();
     const x = ctx.tensor(heldOut.inputs, [window, heldOut.N, 1]);
-    const out = wr.noGrad(() => model.forward(x));
-    predicted = (await out.read()) as Float32Array;
-    x.dispose();
-    out.dispose();
+    try {
+      const out = wr.noGrad(() => model.forward(x)); // [N, 1]
+      predicted = (await out.read()) as Float32Array;
+      out.dispose();
+    } finally {
+      x.dispose();
+    }
   } finally {
     opt.zeroGrad();
     opt.dispose();

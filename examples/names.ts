@@ -162,10 +162,14 @@ async function accuracy(model: NameClassifier, examples: readonly LabelledName[]
     for (let i = 0; i < examples.length; i += batchSize) {
       const batch = encodeBatch(examples.slice(i, i + batchSize), vocab);
       const ids = ctx.tensor(batch.ids, [batch.T, batch.B], 'int32');
-      const logits = wr.noGrad(() => model.forward(ids, batch.lengths));
-      const values = (await logits.read()) as Float32Array;
-      ids.dispose();
-      logits.dispose();
+      let values: Float32Array;
+      try {
+        const logits = wr.noGrad(() => model.forward(ids, batch.lengths)); // [B, 2]
+        values = (await logits.read()) as Float32Array;
+        logits.dispose();
+      } finally {
+        ids.dispose();
+      }
       for (let b = 0; b < batch.B; b++) {
         const predicted = values[2 * b + 1] > values[2 * b] ? 1 : 0;
         if (predicted === batch.labels[b]) correct++;
