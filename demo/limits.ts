@@ -45,10 +45,13 @@ export function checkLimits(c: SizeConfig, limits: GPUSupportedLimits): string |
   return null;
 }
 
-/** Sanity bounds for the form (beyond them the page would freeze long before a limit is hit). */
+import { CHECKPOINT_LIMITS } from '../src/lm/checkpoint.js';
+
+/** Sanity bounds for the form (beyond them the page would freeze long before a limit is hit); the model's are
+ *  those a model file may declare. */
 export const FORM_BOUNDS = {
-  hiddenSize: [1, 8192],
-  numLayers: [1, 16],
+  hiddenSize: [1, CHECKPOINT_LIMITS.hiddenSize],
+  numLayers: [1, CHECKPOINT_LIMITS.numLayers],
   batchSize: [1, 4096],
   numSteps: [1, 2048],
   epochs: [1, 100000],

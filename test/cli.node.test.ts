@@ -112,13 +112,13 @@ describe('npm run train', () => {
     const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(30));
     const binary = Buffer.concat([text.subarray(0, 100), Buffer.from([0, 1, 2, 0xff]), text.subarray(100)]);
     writeFileSync(join(dir, 'binary.bin'), binary);
-    await refused(join(dir, 'binary.bin'), /--corpus .*binary\.bin looks like a binary file \(a NUL byte at offset 100\)/);
+    await refused(join(dir, 'binary.bin'), /--corpus .*binary\.bin is not a text file: it has a NUL byte at offset 100/);
     writeFileSync(join(dir, 'latin1.txt'), Buffer.from('caf\xe9 na\xefve r\xe9sum\xe9 '.repeat(100), 'latin1'));
     await refused(join(dir, 'latin1.txt'), /--corpus .*latin1\.txt is not valid UTF-8 text/);
     // A sparse file: its size is refused before a byte of it is read.
     writeFileSync(join(dir, 'huge.txt'), '');
     truncateSync(join(dir, 'huge.txt'), 64 * 2 ** 20 + 1);
-    await refused(join(dir, 'huge.txt'), /--corpus .*huge\.txt is 64\.0 MiB, over the 64 MiB this trainer reads/);
+    await refused(join(dir, 'huge.txt'), /--corpus .*huge\.txt is 64\.0 MiB .*over the limit of 64\.0 MiB/);
     rmSync(join(dir, 'huge.txt'));
     await refused(dir, /--corpus .* is not a file/);
   });

@@ -37,3 +37,13 @@ it('save → load round trip restores every parameter bit for bit', async () => 
   expect(() => other.loadStateDict(wr.io.loadSafetensors(bytes).tensors)).toThrow(/rnn\.weight_ih_l0 has 264 values, expected 308/);
   expect(await other.stateDict()).toEqual(before);
 });
+
+it('wr.lm.readCheckpoint recognises the PyTorch state dict and builds the model that gives PyTorch’s logits', async () => {
+  const bytes = readFileSync(fileURLToPath(new URL('./fixtures/torch_state.safetensors', import.meta.url)));
+  const ckpt = wr.lm.readCheckpoint(new Uint8Array(bytes));
+  expect(ckpt).toMatchObject({ source: 'state-dict', vocab: null, config: { cell: 'gru', hiddenSize: gru.H, vocabSize: gru.V, numLayers: 1 } });
+  const model = wr.lm.modelFromCheckpoint(ctx, ckpt);
+  const [logits] = wr.noGrad(() => model.forward(ctx.tensor(Int32Array.from(gru.X), [gru.B, gru.T], 'int32')));
+  expectClose(await logits.read(), gru.logits, 1e-4, 0, 'logits');
+  model.dispose();
+});

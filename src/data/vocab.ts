@@ -84,6 +84,13 @@ export class Vocab {
     return text;
   }
 
+  /** Same tokens with the same ids, and the same unknown token: ids from one mean the same in the other. */
+  equals(other: Vocab): boolean {
+    if (this === other) return true;
+    if (this.size !== other.size || this.unknownToken !== other.unknownToken) return false;
+    return this.idxToToken.every((token, i) => token === other.idxToToken[i]);
+  }
+
   toJSON(): VocabJSON {
     return { tokens: [...this.idxToToken], unknownToken: this.unknownToken };
   }

@@ -11,7 +11,7 @@ import { parameterAllocations } from '../nn/module.js';
 import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { transpose01, narrow0 } from '../ops/layout.js';
 import { isCellMode } from '../ops/recurrence.js';
-import { sampleTokenInto } from '../ops/sample.js';
+import { sampleTokenInto, checkSampleFilter } from '../ops/sample.js';
 import type { Vocab } from '../data/vocab.js';
 import { makeRng } from '../data/rng.js';
 import { positiveInteger } from '../core/validate.js';
@@ -35,8 +35,17 @@ export type RNNState = Tensor | [Tensor, Tensor];
 export interface PredictOptions {
   /** 0 = greedy (argmax, the textbook's choice); > 0 samples from softmax(logits / temperature). */
   temperature?: number;
-  /** Seed for sampling (default: Math.random). */
+  /** Sample only from the k most likely tokens (ties at the k-th kept); 0 = no limit (default). */
+  topK?: number;
+  /** Sample only from the smallest most-likely set holding at least this probability (nucleus); 1 = no limit (default). */
+  topP?: number;
+  /** Seed for sampling: the same seed, model and options give the same text (default: Math.random). */
   seed?: number;
+  /** Called with the generated text piece by piece as the GPU produces it (read back every `streamEvery`
+   *  characters from the same submissions); the pieces join to the returned text after the prefix. */
+  onText?: (piece: string) => void;
+  /** Characters per streamed piece (default 32). */
+  streamEvery?: number;
 }
 
 export class CharRNN extends Module {
@@ -126,17 +135,32 @@ export class CharRNN extends Module {
 
   /**
    * The textbook's predict_rnn: warm up on the prefix, then append numChars characters, greedy or sampled.
-   * Every step runs on the GPU (the chosen id feeds the next step directly) and the text is read back once.
+   * Every step runs on the GPU (the chosen id feeds the next step directly); the text is read back once, or
+   * every `streamEvery` characters with `onText`, without waiting for the GPU in between.
    */
   async predict(prefix: string, numChars: number, vocab: Vocab, opts: PredictOptions = {}): Promise<string> {
     if (vocab.size !== this.vocabSize) throw new RangeError(`predict: the vocabulary has ${vocab.size} tokens but the model expects ${this.vocabSize}`);
     if (!Number.isInteger(numChars) || numChars < 0) throw new RangeError(`predict: numChars must be a non-negative integer, got ${numChars}`);
     const temperature = opts.temperature ?? 0;
     if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`predict: temperature must be ≥ 0, got ${temperature}`);
+    const filter = checkSampleFilter(opts, 'predict');
+    const streamEvery = opts.streamEvery ?? 32;
+    if (!Number.isInteger(streamEvery) || streamEvery < 1) throw new RangeError(`predict: streamEvery must be a positive integer, got ${streamEvery}`);
+    const onText = opts.onText;
     if (prefix.length === 0) throw new RangeError('predict: the prefix is empty (generation needs at least one character to start from)');
     const prefixIds = vocab.encode(prefix); // throws naming characters outside the vocabulary
     if (numChars === 0) return prefix;
     const ctx = this.ctx;
+    // Streaming: a read of `generated` encoded after character k holds ids [0, k]; they resolve in order.
+    let streamed = 0;
+    let pieces: Promise<void> = Promise.resolve();
+    const emitUpTo = (upto: number, ids: Int32Array) => {
+      if (!onText || upto <= streamed) return;
+      const slice = ids.subarray(streamed, upto);
+      if (slice.includes(-1)) return; // NaN logits: predict throws below
+      streamed = upto;
+      onText(vocab.decode(slice));
+    };
     const generated = noGrad(() => {
       const rng = makeRng(opts.seed);
       const uniforms = ctx.tensor(Float32Array.from({ length: numChars }, () => rng()), [numChars]);
@@ -150,13 +174,19 @@ export class CharRNN extends Module {
         state = newState;
         const rows = logits.shape[0];
         const last = rows === 1 ? logits : narrow0(logits, rows - 1, 1);
-        sampleTokenInto(last, uniforms, generated, nextId, k, temperature);
+        sampleTokenInto(last, uniforms, generated, nextId, k, temperature, filter);
         if (last !== logits) last.dispose();
         logits.dispose();
         if (input !== nextId) input.dispose();
         input = nextId;
         // Submit every few characters so the GPU starts while the rest is encoded (still one read-back).
         if (k % PREDICT_SUBMIT_EVERY === PREDICT_SUBMIT_EVERY - 1) ctx.flush();
+        if (onText && k % streamEvery === streamEvery - 1 && k < numChars - 1) {
+          const upto = k + 1;
+          // Handled at once (a failed read shows again in the final one); emitted in order.
+          const emit = generated.read().then((ids) => () => emitUpTo(upto, ids as Int32Array), () => () => undefined);
+          pieces = pieces.then(() => emit).then((run) => run());
+        }
       }
       disposeState(state);
       uniforms.dispose();
@@ -164,9 +194,11 @@ export class CharRNN extends Module {
       return generated;
     });
     try {
-      const ids = await generated.read();
+      const ids = (await generated.read()) as Int32Array;
+      await pieces;
       // The sampler writes -1 only when no logit compares (all NaN): the weights are no longer finite.
       if (ids.includes(-1)) throw new Error('predict: the model produced NaN logits (its weights are not finite; was training diverging?)');
+      emitUpTo(numChars, ids);
       return prefix + vocab.decode(ids);
     } finally {
       generated.dispose();

@@ -29,10 +29,19 @@ export interface TrainOptions {
   seed?: number;
   /** Called after every epoch with its record; may be async (e.g. to draw samples). */
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Called with each step's loss, read back without waiting for the GPU (one read in flight at a time, so a
+   *  few steps late, always in order, and every step of an epoch before its onEpoch). */
+  onStepLoss?: (record: StepRecord) => void;
   /** Stops training at the next step; train() then resolves with the epochs completed. */
   signal?: AbortSignal;
   /** Awaited between steps, e.g. () => new Promise(r => setTimeout(r)) to keep a page responsive. */
   yieldBetweenSteps?: () => Promise<void>;
+}
+
+export interface StepRecord {
+  epoch: number;
+  step: number; // 1-based within the epoch
+  loss: number;
 }
 
 export interface EpochRecord {
@@ -104,6 +113,12 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
       let state: RNNState | null = null;
       let step = 0;
       let sum = 0;
+      // Per-step losses for onStepLoss: the steps [0, reported) have been reported.
+      let reported = 0;
+      let lossRead: Promise<void> | null = null;
+      const report = (upto: number, losses: Float32Array) => {
+        for (; reported < upto; reported++) opts.onStepLoss!({ epoch, step: reported + 1, loss: losses[reported]! });
+      };
       // try/finally: an error mid-epoch (a GPU error, a diverged loss) leaves no buffer behind.
       try {
         const seed = rngSeed === undefined ? undefined : rngSeed + epoch;
@@ -140,10 +155,16 @@ export async function train(model: CharRNN, indices: ArrayLike<number>, opts: Tr
             for (const t of stepTensors) t?.dispose();
           }
           step++;
+          if (opts.onStepLoss && !lossRead) {
+            const upto = step;
+            lossRead = stepLosses.read().then((l) => report(upto, l as Float32Array), () => undefined).finally(() => { lossRead = null; });
+          }
           if (opts.yieldBetweenSteps) await opts.yieldBetweenSteps();
         }
         if (step === 0) break;
         const losses = (await stepLosses.read()) as Float32Array;
+        await lossRead;
+        if (opts.onStepLoss) report(step, losses);
         for (let s = 0; s < step; s++) {
           if (!Number.isFinite(losses[s])) throw new NonFiniteLossError(epoch, s + 1, losses[s]);
           sum += losses[s];

@@ -79,6 +79,15 @@ export abstract class Module {
     }
   }
 
+  /** Frees every parameter and its gradient (the module is unusable afterwards); calling it again does nothing. */
+  dispose(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+      p.dispose();
+    }
+  }
+
   async stateDict(): Promise<Record<string, Float32Array>> {
     const out: Record<string, Float32Array> = {};
     for (const [name, p] of this.namedParameters()) out[name] = (await p.read()) as Float32Array;
