@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { createNodeGpu } from '../scripts/node-gpu.js';
 import * as wr from '../src/index.js';
+import { g2pMain } from './g2p.js';
 
 /** The textbook's runs (d2l RNN chapter; the issue's figures to reproduce). Explicit flags override them. */
 const PRESETS: Record<string, { corpus: string; flags: Record<string, string>; prefixes: string[] }> = {
@@ -40,6 +41,7 @@ const MAX_CORPUS_BYTES = wr.data.MAX_CORPUS_BYTES;
 const MAX_PRED_LEN = 10_000;
 
 const HELP = `webrnn train: a character language model on the GPU (WebGPU through Dawn)
+(--task g2p: grapheme-to-phoneme with wr.seq2seq; --task g2p --help for its options)
 
   --preset NAME        the textbook's runs: ${Object.keys(PRESETS).join(', ')} (flags given override)
   --corpus FILE        UTF-8 text file, at most ${MAX_CORPUS_BYTES / 2 ** 20} MiB (required without a preset)
@@ -136,7 +138,18 @@ function readInitialWeights(path: string, vocab: wr.data.Vocab): wr.lm.Checkpoin
   return checkpoint;
 }
 
+/** The task named by --task (lm: this file; g2p: cli/g2p.ts), or 'lm' when none is given. */
+function taskOf(argv: readonly string[]): string {
+  const i = argv.findIndex((a) => a === '--task' || a.startsWith('--task='));
+  if (i < 0) return 'lm';
+  return argv[i].startsWith('--task=') ? argv[i].slice(7) : argv[i + 1] ?? '';
+}
+
 async function main(): Promise<void> {
+  const task = taskOf(process.argv.slice(2));
+  if (task === 'g2p') return g2pMain(process.argv.slice(2));
+  if (task !== 'lm') fail(`--task must be lm or g2p, got "${task}"`);
+  process.argv = process.argv.filter((a, i, all) => !(a.startsWith('--task=') || a === '--task' || all[i - 1] === '--task'));
   let parsed;
   try {
     parsed = parseArgs({ options: OPTIONS, strict: true });
@@ -163,7 +176,7 @@ async function main(): Promise<void> {
   values.sampling ??= 'random';
   if (!values.corpus) fail('--corpus is required');
   const cell = values.cell as 'rnn' | 'gru' | 'lstm';
-  if (!['rnn', 'gru', 'lstm'].includes(cell)) fail(`--cell must be rnn, gru or lstm, got "${cell}"`);
+  if (!wr.nn.isCellMode(cell)) fail(`--cell must be rnn, gru or lstm, got "${cell}"`);
   const mode = values.mode as 'chars' | 'timemachine';
   if (!['chars', 'timemachine'].includes(mode)) fail(`--mode must be chars or timemachine, got "${mode}"`);
   const optimizer = values.optimizer as 'sgd' | 'adam';
@@ -206,7 +219,7 @@ async function main(): Promise<void> {
 
   const ctx = await wr.init({ gpu: createNodeGpu() });
   const info = ctx.adapterInfo;
-  console.log(`adapter: ${[info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown'}`);
+  console.log(`adapter: ${wr.describeAdapter(info, ' ') || 'unknown'}`);
   console.log(`corpus: ${indices.length} characters, vocabulary ${vocab.size}`);
   const model = new wr.lm.CharRNN(ctx, {
     vocabSize: vocab.size, cell, hiddenSize, numLayers, seed,

@@ -33,8 +33,7 @@ export function describeError(e: unknown): string {
 
 export function describeAdapter(info: GPUAdapterInfo | null, software: boolean): string {
   if (!info) return 'GPU adapter (no details)';
-  const parts = [info.vendor, info.architecture, info.description].filter((s) => s && s.trim().length > 0);
-  const text = parts.length ? parts.join(' · ') : 'GPU adapter (details hidden by the browser)';
+  const text = wr.describeAdapter(info, ' · ') || 'GPU adapter (details hidden by the browser)';
   return software ? `${text} (software fallback: slow)` : text;
 }
 
@@ -255,7 +254,7 @@ export class Engine {
       const cfg = m
         ? { cell: m.cell, hiddenSize: m.hiddenSize, numLayers: m.numLayers, vocabSize: m.vocabSize }
         : { cell: settings.cell, hiddenSize: settings.hiddenSize, numLayers: settings.numLayers, vocabSize: c.vocab.size };
-      const problem = checkLimits({ ...cfg, batchSize: settings.batchSize, numSteps: settings.numSteps }, ctx.limits);
+      const problem = checkLimits({ ...cfg, batchSize: settings.batchSize, numSteps: settings.numSteps }, ctx);
       if (problem) throw new Error(`Too large for this GPU: ${problem}`);
       if (!this.model) {
         this.model = new wr.lm.CharRNN(ctx, { vocabSize: c.vocab.size, hiddenSize: settings.hiddenSize, cell: settings.cell, numLayers: settings.numLayers });
@@ -451,7 +450,7 @@ export class Engine {
         vocab = c.vocab;
         vocabFrom = 'from the current corpus';
       }
-      const problem = checkLimits({ ...config, batchSize: 1, numSteps: 1 }, ctx.limits);
+      const problem = checkLimits({ ...config, batchSize: 1, numSteps: 1 }, ctx);
       if (problem) throw new Error(`Too large for this GPU: ${problem}`);
       candidate = wr.lm.modelFromCheckpoint(ctx, checkpoint);
       await ctx.checkErrors();

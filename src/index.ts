@@ -17,3 +17,4 @@ export * as optim from './optim/index.js';
 export * as lm from './lm/index.js';
 export { train, NonFiniteLossError, type TrainOptions, type EpochRecord } from './lm/train.js';
 export * as metrics from './metrics/index.js';
+export * as seq2seq from './seq2seq/index.js';
