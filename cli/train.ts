@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   values.sampling ??= 'random';
   if (!values.corpus) fail('--corpus is required');
   const cell = values.cell as 'rnn' | 'gru' | 'lstm';
-  if (!['rnn', 'gru', 'lstm'].includes(cell)) fail(`--cell must be rnn, gru or lstm, got "${cell}"`);
+  if (!wr.nn.isCellMode(cell)) fail(`--cell must be rnn, gru or lstm, got "${cell}"`);
   const mode = values.mode as 'chars' | 'timemachine';
   if (!['chars', 'timemachine'].includes(mode)) fail(`--mode must be chars or timemachine, got "${mode}"`);
   const optimizer = values.optimizer as 'sgd' | 'adam';
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
 
   const ctx = await wr.init({ gpu: createNodeGpu() });
   const info = ctx.adapterInfo;
-  console.log(`adapter: ${[info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown'}`);
+  console.log(`adapter: ${wr.describeAdapter(info, ' ') || 'unknown'}`);
   console.log(`corpus: ${indices.length} characters, vocabulary ${vocab.size}`);
   const model = new wr.lm.CharRNN(ctx, {
     vocabSize: vocab.size, cell, hiddenSize, numLayers, seed,

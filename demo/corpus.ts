@@ -1,5 +1,6 @@
 // Corpus sources for the demo: the bundled public-domain texts, the textbook presets (when the dev server has
 // them) and files the user picks or drops. The page fetches bytes; the engine (in the worker) decodes and splits.
+import * as wr from '../src/index.js';
 
 export type CorpusMode = 'chars' | 'timemachine';
 
@@ -60,7 +61,7 @@ export async function fetchPresets(): Promise<CorpusSource[]> {
   }
 }
 
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_FILE_BYTES = wr.data.MAX_CORPUS_BYTES;
 
 /**
  * A user's file as text, or an Error explaining why it cannot be a corpus: empty, too big, binary (NUL bytes)
@@ -68,15 +69,12 @@ export const MAX_FILE_BYTES = 64 * 1024 * 1024;
  */
 export function decodeTextFile(name: string, bytes: Uint8Array): string | Error {
   if (bytes.length === 0) return new Error(`${name} is empty: choose a text file with some content`);
-  if (bytes.length > MAX_FILE_BYTES) {
-    return new Error(`${name} is ${(bytes.length / 2 ** 20).toFixed(0)} MiB: the demo takes text files up to ${MAX_FILE_BYTES / 2 ** 20} MiB`);
-  }
-  if (bytes.includes(0)) return new Error(`${name} looks like a binary file (it contains NUL bytes): choose a plain .txt file`);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return new Error(`${name} is not UTF-8 text (it may be binary or in another encoding): save it as UTF-8 and try again`);
+    // The library's checks: the size cap before decoding, then NUL bytes and strict UTF-8.
+    text = wr.data.decodeCorpus(bytes, { name, maxBytes: MAX_FILE_BYTES });
+  } catch (e) {
+    return e as Error;
   }
   if (text.trim().length === 0) return new Error(`${name} holds only whitespace: choose a text file with some content`);
   return text;

@@ -13,10 +13,12 @@
 // Both entry points are tiled alike: a workgroup owns TB batch rows × TU hidden units and stages chunks of the
 // reduction axis (h_{t-1} and W_hh forward; gate gradients and W_hh backward) in workgroup memory with coalesced
 // loads, so W_hh is read once per workgroup rather than once per batch row.
-// h0/c0 and dh/dc travel as one binding each, and the cell states and gates as one buffer (`units`), which keeps
-// every entry point within 8 storage buffers (WebGPU's default per-stage limit). `units` holds c [T, B, H] first,
-// padded to whole vec4s, so its head is the plain cell-state sequence (cN is a slice of it), then the gates
-// (i, f, g, o) [T, B, H] as vec4s: one 16-byte load per unit.
+// Both directions of a bidirectional layer run in one dispatch (workgroup z = direction d; recurrence.wgsl).
+// dh/dc travel as one binding, and the cell states, gates and (h0, c0) as one buffer (`units`), which keeps
+// every entry point within 8 storage buffers (WebGPU's default per-stage limit). `units` holds c [D, T, B, H]
+// first, padded to whole vec4s, so its head is the plain cell-state sequence (cN of one direction at T = 1 is a
+// view of it), then the gates (i, f, g, o) [D, T, B, H] as vec4s (one 16-byte load per unit), then h0 [D, B, P]
+// and c0 [D, B, H] (zeros written by the first step when there are none: HAS_STATE0 false).
 //
 // Projection (PROJECTED, PyTorch's proj_size, LSTMP): the state h = W_hr·(o ⊙ tanh(c)) has P < H features, so
 // W_hh is [4H, P]. The step kernel then only saves the gates and c; lstm_project_forward writes h, and backward
@@ -27,33 +29,36 @@
 // passes (dh, dc) through unchanged; a step whose previous step lies past the row's end (the reverse direction's
 // first) starts from (h0, c0). A workgroup whose rows have all ended returns at once.
 
-// p: StepParams (T, B, H, P, t, t_prev) at binding 0 and NO_STEP come from recurrence.wgsl (appended).
+// p: StepParams at binding 0, NO_STEP, step_of and prev_of come from recurrence.wgsl (appended).
 // Forward
-@group(0) @binding(1) var<storage, read> xproj: array<f32>;              // [T, B, 4H] x·W_ihᵀ, no bias
-@group(0) @binding(2) var<storage, read> w_hh: array<f32>;               // [4H, P] (also backward)
-@group(0) @binding(3) var<storage, read> b_ih: array<f32>;               // [4H]
-@group(0) @binding(4) var<storage, read> b_hh: array<f32>;               // [4H]
-@group(0) @binding(5) var<storage, read> state0: array<f32>;             // h0 [B, P] then c0 [B, H] (also backward)
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;          // [T, B, P] h at every step
-@group(0) @binding(7) var<storage, read_write> units: array<vec4<f32>>;  // c [T, B, H] (padded), then gates [T, B, H]
+@group(0) @binding(1) var<storage, read> xproj: array<f32>;              // [T, B, 4H] direction 0's x·W_ihᵀ, no bias
+@group(0) @binding(2) var<storage, read> xproj_rev: array<f32>;          // [T, B, 4H] direction 1's (D = 2)
+@group(0) @binding(3) var<storage, read> w_hh: array<f32>;               // [D, 4H, P] (also backward)
+@group(0) @binding(4) var<storage, read> b_ih: array<f32>;               // [D, 4H] from p.b_ih_at
+@group(0) @binding(5) var<storage, read> b_hh: array<f32>;               // [D, 4H] from p.b_hh_at
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;          // [T, B, D·P] h at every step
+@group(0) @binding(7) var<storage, read_write> units: array<vec4<f32>>;  // c (padded), gates, h0, c0: see above
 // Backward
-@group(0) @binding(8) var<storage, read> dout: array<f32>;               // [T, B, P] upstream gradient of out
-@group(0) @binding(9) var<storage, read> ds_in: array<f32>;              // [2, B, H] dh_t (of o ⊙ tanh(c)) then dc_t
-@group(0) @binding(10) var<storage, read_write> ds_out: array<f32>;      // dh_{t-1} [B, P] then dc_{t-1} [B, H]
-@group(0) @binding(11) var<storage, read_write> dgates: array<f32>;      // [T, B, 4H] gradient of the pre-activations
-@group(0) @binding(12) var<storage, read> units_saved: array<vec4<f32>>; // forward's `units`
-@group(0) @binding(13) var<storage, read> lengths: array<i32>;           // [B] steps per row (HAS_LENGTHS)
+@group(0) @binding(8) var<storage, read> dout: array<f32>;               // [T, B, D·P] upstream gradient of out
+@group(0) @binding(9) var<storage, read> ds_in: array<f32>;              // [2, D, B, H] dh_t (of o ⊙ tanh(c)) then dc_t
+@group(0) @binding(10) var<storage, read_write> ds_out: array<f32>;      // dh_{t-1} [D, B, P] then dc_{t-1} [D, B, H]
+@group(0) @binding(11) var<storage, read_write> dgates: array<f32>;      // [T, B, 4H] direction 0's gradient of the pre-activations
+@group(0) @binding(12) var<storage, read_write> dgates_rev: array<f32>;  // [T, B, 4H] direction 1's (D = 2)
+@group(0) @binding(13) var<storage, read> units_saved: array<vec4<f32>>; // forward's `units`
+@group(0) @binding(14) var<storage, read> lengths: array<i32>;           // [B] steps per row (HAS_LENGTHS)
 // Projection
-@group(0) @binding(14) var<storage, read> w_hr: array<f32>;              // [P, H]
-@group(0) @binding(15) var<storage, read> ds_proj: array<f32>;           // dh_t [B, P] then dc_t [B, H] from step t+1
-@group(0) @binding(16) var<storage, read_write> ds_raw: array<f32>;      // [2, B, H] the step's ds_in
-@group(0) @binding(17) var<storage, read_write> dproj: array<f32>;       // [T, B, P] dout_t + dh_t, for dW_hr
-@group(0) @binding(18) var<storage, read_write> h_raw: array<f32>;       // [T, B, H] o ⊙ tanh(c), for dW_hr
+// Projection (one direction per dispatch: D = 1)
+@group(0) @binding(15) var<storage, read> w_hr: array<f32>;              // [P, H]
+@group(0) @binding(16) var<storage, read> ds_proj: array<f32>;           // dh_t [B, P] then dc_t [B, H] from step t+1
+@group(0) @binding(17) var<storage, read_write> ds_raw: array<f32>;      // [2, B, H] the step's ds_in
+@group(0) @binding(18) var<storage, read_write> dproj: array<f32>;       // [T, B, P] dout_t + dh_t, for dW_hr
+@group(0) @binding(19) var<storage, read_write> h_raw: array<f32>;       // [T, B, H] o ⊙ tanh(c), for dW_hr
 
 override HAS_BIAS: bool = true;
 override HAS_DOUT: bool = true;  // false: nothing downstream used `output`, only h_N / c_N
 override HAS_LENGTHS: bool = false;
 override PROJECTED: bool = false;
+override HAS_STATE0: bool = true;  // false: h0 and c0 are zeros
 
 const WG: u32 = 64u;
 const TB: u32 = 8u;   // batch rows per workgroup
@@ -66,21 +71,40 @@ fn row_length(b: u32) -> u32 {
   return p.T;
 }
 
-fn row_active(b: u32) -> bool {
-  return p.t < row_length(b);
+fn row_active(d: u32, b: u32) -> bool {
+  return step_of(d) < row_length(b);
 }
 
-// Whether rows [b0, b0 + TB) have a row still running at step t (uniform across the workgroup).
-fn tile_active(b0: u32) -> bool {
+// Whether rows [b0, b0 + TB) have a row still running at direction d's step (uniform across the workgroup).
+fn tile_active(d: u32, b0: u32) -> bool {
   for (var r = 0u; r < TB; r++) {
-    if (b0 + r < p.B && row_active(b0 + r)) { return true; }
+    if (b0 + r < p.B && row_active(d, b0 + r)) { return true; }
   }
   return false;
 }
 
-// Where the gates start in `units`, in vec4s: after the c of all T·B·H units.
+// Where the gates start in `units`, in vec4s: after the c of all D·T·B·H units.
 fn gates_base() -> u32 {
-  return (p.T * p.B * p.H + 3u) / 4u;
+  return (p.D * p.T * p.B * p.H + 3u) / 4u;
+}
+
+// Index of direction d's unit (t, b, j) among the c (and the gates) in `units`.
+fn unit_at(d: u32, t: u32, b: u32, j: u32) -> u32 {
+  return ((d * p.T + t) * p.B + b) * p.H + j;
+}
+
+// Where (t, b, feature k) of direction d sits in out / dout.
+fn out_at(d: u32, t: u32, b: u32, k: u32) -> u32 {
+  return (t * p.B + b) * p.D * p.P + d * p.P + k;
+}
+
+// Where h0 [D, B, P] starts in `units`, as f32 words; c0 [D, B, H] follows.
+fn h0_base() -> u32 {
+  return 4u * (gates_base() + p.D * p.T * p.B * p.H);
+}
+
+fn c0_at(d: u32, b: u32, j: u32) -> u32 {
+  return h0_base() + p.D * p.B * p.P + (d * p.B + b) * p.H + j;
 }
 
 fn saved_c(i: u32) -> f32 {
@@ -92,8 +116,8 @@ fn saved_gates(i: u32) -> vec4f {
 }
 
 // Whether row b's step starts from (h0, c0) rather than from the previous step's state.
-fn starts_from_state0(b: u32) -> bool {
-  return p.t_prev == NO_STEP || p.t_prev >= row_length(b);
+fn starts_from_state0(d: u32, b: u32) -> bool {
+  return prev_of(d) == NO_STEP || prev_of(d) >= row_length(b);
 }
 
 // ---- forward ----------------------------------------------------------------------------------------------
@@ -102,15 +126,24 @@ fn starts_from_state0(b: u32) -> bool {
 var<workgroup> h_tile: array<f32, TB * (KC + 1u)>;       // [TB, KC] of h_{t-1}
 var<workgroup> w_tile: array<f32, 4u * TU * (KC + 1u)>;  // [4, TU, KC] of W_hh
 
-fn h_prev(b: u32, k: u32) -> f32 {
-  if (starts_from_state0(b)) { return state0[b * p.P + k]; }
-  return out[(p.t_prev * p.B + b) * p.P + k];
+fn units_word(i: u32) -> f32 {
+  return units[i / 4u][i % 4u];
 }
 
-fn c_prev_fwd(b: u32, j: u32) -> f32 {
-  if (starts_from_state0(b)) { return state0[p.B * p.P + b * p.H + j]; }
-  let i = (p.t_prev * p.B + b) * p.H + j;
-  return units[i / 4u][i % 4u];
+fn h_prev(d: u32, b: u32, k: u32) -> f32 {
+  if (starts_from_state0(d, b)) {
+    if (HAS_STATE0) { return units_word(h0_base() + (d * p.B + b) * p.P + k); }
+    return 0.0;
+  }
+  return out[out_at(d, prev_of(d), b, k)];
+}
+
+fn c_prev_fwd(d: u32, b: u32, j: u32) -> f32 {
+  if (starts_from_state0(d, b)) {
+    if (HAS_STATE0) { return units_word(c0_at(d, b, j)); }
+    return 0.0;
+  }
+  return units_word(unit_at(d, prev_of(d), b, j));
 }
 
 fn write_unit(i: u32, gates: vec4f, c: f32) {
@@ -118,10 +151,27 @@ fn write_unit(i: u32, gates: vec4f, c: f32) {
   units[gates_base() + i] = gates;
 }
 
+// Zero (h0, c0) kept for backward, written at the first step (no thread of it reads them: they read 0.0).
+fn write_zero_state0(d: u32, b: u32, j: u32) {
+  if (HAS_STATE0 || prev_of(d) != NO_STEP) { return; }
+  let c = c0_at(d, b, j);
+  units[c / 4u][c % 4u] = 0.0;
+  if (j < p.P) {
+    let h = h0_base() + (d * p.B + b) * p.P + j;
+    units[h / 4u][h % 4u] = 0.0;
+  }
+}
+
 // A row past its end: zero output, and a zero record (nothing reads it; it keeps the buffer defined).
-fn write_ended(b: u32, j: u32) {
-  write_unit((p.t * p.B + b) * p.H + j, vec4f(0.0), 0.0);
-  if (!PROJECTED && j < p.P) { out[(p.t * p.B + b) * p.P + j] = 0.0; }
+fn write_ended(d: u32, b: u32, j: u32) {
+  let t = step_of(d);
+  write_unit(unit_at(d, t, b, j), vec4f(0.0), 0.0);
+  if (!PROJECTED && j < p.P) { out[out_at(d, t, b, j)] = 0.0; }
+}
+
+fn xproj_at(d: u32, i: u32) -> f32 {
+  if (d == 0u) { return xproj[i]; }
+  return xproj_rev[i];
 }
 
 // Workgroup (x, y) = units [x·TU, +TU) × rows [y·TB, +TB); thread (bb, jj) = one (b, j), all four gates.
@@ -130,21 +180,24 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   let H = p.H;
   let P = p.P;
   let B = p.B;
+  let d = wid.z;
   let j0 = wid.x * TU;
   let b0 = wid.y * TB;
   let jj = li % TU;
   let bb = li / TU;
-  if (!tile_active(b0)) {
-    if (b0 + bb < B && j0 + jj < H) { write_ended(b0 + bb, j0 + jj); }
+  if (b0 + bb < B && j0 + jj < H) { write_zero_state0(d, b0 + bb, j0 + jj); }
+  if (!tile_active(d, b0)) {
+    if (b0 + bb < B && j0 + jj < H) { write_ended(d, b0 + bb, j0 + jj); }
     return;
   }
+  let w0 = d * 4u * H * P;
   var acc = vec4f(0.0);
   for (var k0 = 0u; k0 < P; k0 += KC) {
     for (var e = li; e < TB * KC; e += WG) {
       let r = e / KC;
       let c = e % KC;
       var v = 0.0;
-      if (b0 + r < B && k0 + c < P) { v = h_prev(b0 + r, k0 + c); }
+      if (b0 + r < B && k0 + c < P) { v = h_prev(d, b0 + r, k0 + c); }
       h_tile[r * (KC + 1u) + c] = v;
     }
     for (var e = li; e < 4u * TU * KC; e += WG) {
@@ -152,7 +205,7 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
       let c = e % KC;
       let j = j0 + r % TU;
       var v = 0.0;
-      if (j < H && k0 + c < P) { v = w_hh[((r / TU) * H + j) * P + k0 + c]; }
+      if (j < H && k0 + c < P) { v = w_hh[w0 + ((r / TU) * H + j) * P + k0 + c]; }
       w_tile[r * (KC + 1u) + c] = v;
     }
     workgroupBarrier();
@@ -170,21 +223,23 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   let b = b0 + bb;
   let j = j0 + jj;
   if (b >= B || j >= H) { return; }
-  if (!row_active(b)) {
-    write_ended(b, j);
+  if (!row_active(d, b)) {
+    write_ended(d, b, j);
     return;
   }
-  let xo = (p.t * B + b) * 4u * H + j;
-  var pre = acc + vec4f(xproj[xo], xproj[xo + H], xproj[xo + 2u * H], xproj[xo + 3u * H]);
+  let t = step_of(d);
+  let xo = (t * B + b) * 4u * H + j;
+  var pre = acc + vec4f(xproj_at(d, xo), xproj_at(d, xo + H), xproj_at(d, xo + 2u * H), xproj_at(d, xo + 3u * H));
   if (HAS_BIAS) {
-    pre += vec4f(b_ih[j], b_ih[j + H], b_ih[j + 2u * H], b_ih[j + 3u * H]);
-    pre += vec4f(b_hh[j], b_hh[j + H], b_hh[j + 2u * H], b_hh[j + 3u * H]);
+    let bi = p.b_ih_at + d * 4u * H + j;
+    let bh = p.b_hh_at + d * 4u * H + j;
+    pre += vec4f(b_ih[bi], b_ih[bi + H], b_ih[bi + 2u * H], b_ih[bi + 3u * H]);
+    pre += vec4f(b_hh[bh], b_hh[bh + H], b_hh[bh + 2u * H], b_hh[bh + 3u * H]);
   }
   let gt = vec4f(safe_sigmoid(pre.x), safe_sigmoid(pre.y), safe_tanh(pre.z), safe_sigmoid(pre.w));
-  let c = gt.y * c_prev_fwd(b, j) + gt.x * gt.z;
-  let o = (p.t * B + b) * H + j;
-  if (!PROJECTED) { out[o] = gt.w * safe_tanh(c); }
-  write_unit(o, gt, c);
+  let c = gt.y * c_prev_fwd(d, b, j) + gt.x * gt.z;
+  if (!PROJECTED) { out[out_at(d, t, b, j)] = gt.w * safe_tanh(c); }
+  write_unit(unit_at(d, t, b, j), gt, c);
 }
 
 // Projection: h_t[b, q] = Σ_j W_hr[q, j] · o_j ⊙ tanh(c_j) (zero past the row's end). Thread = one (b, q),
@@ -196,7 +251,7 @@ fn lstm_project_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_
   let b = idx / p.P;
   let q = idx % p.P;
   var acc = 0.0;
-  if (row_active(b)) {
+  if (row_active(0u, b)) {
     let u0 = (p.t * p.B + b) * p.H;
     for (var j = 0u; j < p.H; j++) {
       let i = u0 + j;
@@ -217,39 +272,44 @@ struct CellGrad {
   f: f32,
 }
 
-// Gradients of unit u in row b at step t (zero for a row past its end).
-fn cell_grad(b: u32, u: u32) -> CellGrad {
-  if (!row_active(b)) { return CellGrad(vec4f(0.0), 0.0, 0.0); }
-  let n = p.B * p.H;
-  let s = b * p.H + u;
-  let o = p.t * n + s;
+// Gradients of direction d's unit u in row b at its step t (zero for a row past its end).
+fn cell_grad(d: u32, b: u32, u: u32) -> CellGrad {
+  if (!row_active(d, b)) { return CellGrad(vec4f(0.0), 0.0, 0.0); }
+  let n = p.D * p.B * p.H;
+  let s = (d * p.B + b) * p.H + u;
+  let t = step_of(d);
+  let o = unit_at(d, t, b, u);
   var dh = ds_in[s];
-  if (HAS_DOUT) { dh += dout[o]; }  // without projection h is [T, B, H]
+  if (HAS_DOUT) { dh += dout[out_at(d, t, b, u)]; }  // without projection P = H
   let gt = saved_gates(o);
   let tc = safe_tanh(saved_c(o));
   var cp: f32;
-  if (starts_from_state0(b)) { cp = state0[p.B * p.P + s]; } else { cp = saved_c(p.t_prev * n + s); }
+  if (starts_from_state0(d, b)) { cp = saved_c(c0_at(d, b, u)); } else { cp = saved_c(unit_at(d, prev_of(d), b, u)); }
   let dc = dh * gt.w * (1.0 - tc * tc) + ds_in[n + s];
-  let d = vec4f(
+  let dg = vec4f(
     dc * gt.z * gt.x * (1.0 - gt.x),
     dc * cp * gt.y * (1.0 - gt.y),
     dc * gt.x * (1.0 - gt.z * gt.z),
     dh * tc * gt.w * (1.0 - gt.w),
   );
-  return CellGrad(d, dc, gt.y);
+  return CellGrad(dg, dc, gt.y);
 }
 
 // A row past its end: no gate gradients, (dh, dc) passed through (with projection lstm_project_backward passes
 // them, in the projected width).
-fn write_ended_grad(b: u32, k: u32) {
-  let go = (p.t * p.B + b) * 4u * p.H + k;
-  for (var g = 0u; g < 4u; g++) { dgates[go + g * p.H] = 0.0; }
+fn write_ended_grad(d: u32, b: u32, k: u32) {
+  let go = (step_of(d) * p.B + b) * 4u * p.H + k;
+  for (var g = 0u; g < 4u; g++) { write_dgates(d, go + g * p.H, 0.0); }
   if (!PROJECTED) {
-    let n = p.B * p.H;
-    let s = b * p.H + k;
+    let n = p.D * p.B * p.H;
+    let s = (d * p.B + b) * p.H + k;
     ds_out[s] = ds_in[s];
     ds_out[n + s] = ds_in[n + s];
   }
+}
+
+fn write_dgates(d: u32, i: u32, v: f32) {
+  if (d == 0u) { dgates[i] = v; } else { dgates_rev[i] = v; }
 }
 
 // Workgroup (x, y) = columns k in [x·TU, +TU) × rows [y·TB, +TB); thread (bb, kk) reduces dh_{t-1}[b, k] over
@@ -259,41 +319,43 @@ fn lstm_step_backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocati
   let H = p.H;
   let P = p.P;
   let B = p.B;
+  let d = wid.z;
   let k0 = wid.x * TU;
   let b0 = wid.y * TB;
   let kk = li % TU;
   let bb = li / TU;
-  if (!tile_active(b0)) {
-    if (b0 + bb < B && k0 + kk < H) { write_ended_grad(b0 + bb, k0 + kk); }
+  if (!tile_active(d, b0)) {
+    if (b0 + bb < B && k0 + kk < H) { write_ended_grad(d, b0 + bb, k0 + kk); }
     return;
   }
+  let w0 = d * 4u * H * P;
   var acc = 0.0;
   for (var u0 = 0u; u0 < H; u0 += UC) {
     for (var e = li; e < TB * UC; e += WG) {
       let r = e / UC;
       let c = e % UC;
-      var d = vec4f(0.0);
-      if (b0 + r < B && u0 + c < H) { d = cell_grad(b0 + r, u0 + c).d; }
-      dg_tile[r * (UC + 1u) + c] = d;
+      var g = vec4f(0.0);
+      if (b0 + r < B && u0 + c < H) { g = cell_grad(d, b0 + r, u0 + c).d; }
+      dg_tile[r * (UC + 1u) + c] = g;
     }
     for (var e = li; e < 4u * UC * TU; e += WG) {
       let col = e % TU;
       let r = e / TU;  // gate · UC + unit
       let u = u0 + r % UC;
       var v = 0.0;
-      if (u < H && k0 + col < P) { v = w_hh[((r / UC) * H + u) * P + k0 + col]; }
+      if (u < H && k0 + col < P) { v = w_hh[w0 + ((r / UC) * H + u) * P + k0 + col]; }
       wb_tile[e] = v;
     }
     workgroupBarrier();
     let dr = bb * (UC + 1u);
     let gs = UC * TU;  // stride between gates in wb_tile
     for (var c = 0u; c < UC; c++) {
-      let d = dg_tile[dr + c];
+      let g = dg_tile[dr + c];
       let w = c * TU + kk;
-      acc = fma(d.x, wb_tile[w], acc);
-      acc = fma(d.y, wb_tile[gs + w], acc);
-      acc = fma(d.z, wb_tile[2u * gs + w], acc);
-      acc = fma(d.w, wb_tile[3u * gs + w], acc);
+      acc = fma(g.x, wb_tile[w], acc);
+      acc = fma(g.y, wb_tile[gs + w], acc);
+      acc = fma(g.z, wb_tile[2u * gs + w], acc);
+      acc = fma(g.w, wb_tile[3u * gs + w], acc);
     }
     workgroupBarrier();
   }
@@ -301,18 +363,18 @@ fn lstm_step_backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocati
   let b = b0 + bb;
   let k = k0 + kk;
   if (b >= B || k >= H) { return; }
-  if (!row_active(b)) {
-    write_ended_grad(b, k);
+  if (!row_active(d, b)) {
+    write_ended_grad(d, b, k);
     return;
   }
-  let g = cell_grad(b, k);
-  let go = (p.t * B + b) * 4u * H + k;
-  dgates[go] = g.d.x;
-  dgates[go + H] = g.d.y;
-  dgates[go + 2u * H] = g.d.z;
-  dgates[go + 3u * H] = g.d.w;
-  if (k < P) { ds_out[b * P + k] = acc; }
-  ds_out[B * P + b * H + k] = g.dc * g.f;
+  let g = cell_grad(d, b, k);
+  let go = (step_of(d) * B + b) * 4u * H + k;
+  write_dgates(d, go, g.d.x);
+  write_dgates(d, go + H, g.d.y);
+  write_dgates(d, go + 2u * H, g.d.z);
+  write_dgates(d, go + 3u * H, g.d.w);
+  if (k < P) { ds_out[(d * B + b) * P + k] = acc; }
+  ds_out[p.D * B * P + (d * B + b) * H + k] = g.dc * g.f;
 }
 
 // Projection, before each backward step: dproj = dout_t + dh_t (projected width P), the step's
@@ -328,7 +390,7 @@ fn lstm_project_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num
   let u = idx % H;
   let c_at = p.B * P + idx;  // dc of (b, u) in ds_proj / ds_out
   let tp = (p.t * p.B + b) * P;
-  if (!row_active(b)) {
+  if (!row_active(0u, b)) {
     if (u < P) {
       ds_out[b * P + u] = ds_proj[b * P + u];
       dproj[tp + u] = 0.0;

@@ -1,5 +1,6 @@
 // webrnn: recurrent neural networks on WebGPU. Everything public is exported here.
 export { init, Context, type InitOptions, type MemoryStats } from './core/context.js';
+export type { CapturedStep, CaptureOptions, InputData } from './core/capture.js';
 export { f32bits } from './core/bindings.js';
 export { describeAdapter } from './core/device.js';
 export type { GpuTimes, GpuTimerOptions } from './core/gpu-timer.js';

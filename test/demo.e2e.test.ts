@@ -327,7 +327,7 @@ describe('demo page', () => {
     await page.setInputFiles(tid('corpus-file'), { name: 'image.txt', mimeType: 'text/plain', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x0d]) });
     expect(await waitForMessage(/image\.txt/)).toMatch(/binary/);
     await page.setInputFiles(tid('corpus-file'), { name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9]) });
-    expect(await waitForMessage(/latin1\.txt/)).toMatch(/not UTF-8/);
+    expect(await waitForMessage(/latin1\.txt/)).toMatch(/not valid UTF-8/);
     await page.setInputFiles(tid('corpus-file'), { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
     expect(await waitForMessage(/empty\.txt/)).toMatch(/empty/);
     // The corpus stays as it was.

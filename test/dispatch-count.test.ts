@@ -1,6 +1,7 @@
 // The number of dispatches one textbook training step encodes (CharRNN forward, cross-entropy, BPTT, gradient
-// clipping, SGD), per cell, as bench/suites/recurrent.ts counts it: an optimisation or a regression shows here.
-// The count depends on T (one dispatch per step each way) and the layer structure, not on V, H or B.
+// clipping, SGD), per cell, as bench/suites/recurrent.ts counts it, and those of the recurrent layers alone per
+// configuration: an optimisation or a regression shows here. The count depends on T (one dispatch per step
+// each way, both directions of a bidirectional layer in one) and the layer structure, not on V, H or B.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wr from '../src/index.js';
 import { testContext } from './helpers.js';
@@ -12,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.destroy());
 
-const EXPECTED = { rnn: 112, gru: 112, lstm: 114 } as const;
+const EXPECTED = { rnn: 112, gru: 111, lstm: 111 } as const;
 
 describe('dispatches per training step', () => {
   for (const cell of ['rnn', 'gru', 'lstm'] as const) {
@@ -41,5 +42,40 @@ describe('dispatches per training step', () => {
       expect(counts).toEqual([EXPECTED[cell], EXPECTED[cell]]);
       for (const t of [X, Y, ...params]) t.dispose();
     });
+  }
+});
+
+// [forward, forward + backward] of one layer call at T = 35: input [T, B, I] requiring a gradient, no initial
+// state, gradients for the output and the final states. The 2-layer bidirectional LSTM forward is 2·(T + 1) + 10:
+// per layer T steps (both directions together), two input projections, one packing of the recurrent weights
+// and one final-state gather; then the layers' h_N and c_N stacked (two copies each).
+const LAYERS = {
+  rnn: { '1 layer': [38, 84], '1 layer bidirectional': [40, 94], '2 layers': [78, 170], '2 layers bidirectional': [82, 190] },
+  gru: { '1 layer': [37, 84], '1 layer bidirectional': [39, 95], '2 layers': [76, 170], '2 layers bidirectional': [80, 192] },
+  lstm: { '1 layer': [37, 87], '1 layer bidirectional': [39, 97], '2 layers': [78, 180], '2 layers bidirectional': [82, 200] },
+} as const;
+
+describe('dispatches per recurrent layer call', () => {
+  const T = 35, B = 2, I = 3, H = 4;
+  for (const cell of ['rnn', 'gru', 'lstm'] as const) {
+    for (const [config, expected] of Object.entries(LAYERS[cell])) {
+      it(`${cell}, ${config}: ${expected[0]} forward, ${expected[1]} with backward`, async () => {
+        const opts = { inputSize: I, hiddenSize: H, numLayers: config.startsWith('2') ? 2 : 1, bidirectional: config.endsWith('bidirectional'), seed: 1 };
+        const layer = cell === 'rnn' ? new wr.nn.RNN(ctx, opts) : cell === 'gru' ? new wr.nn.GRU(ctx, opts) : new wr.nn.LSTM(ctx, opts);
+        const x = ctx.tensor(Float32Array.from({ length: T * B * I }, (_, i) => Math.sin(i)), [T, B, I]);
+        x.requiresGrad = true;
+        const d0 = ctx.dispatchCount;
+        const [output, state] = layer.forward(x) as [wr.Tensor, wr.Tensor | [wr.Tensor, wr.Tensor]];
+        const forward = ctx.dispatchCount - d0;
+        const states = Array.isArray(state) ? state : [state];
+        const grads = [output, ...states].map((t) => ctx.tensor(new Float32Array(t.numel).fill(0.5), t.shape));
+        const d1 = ctx.dispatchCount;
+        wr.autograd.backward([output, ...states], grads);
+        const total = forward + ctx.dispatchCount - d1;
+        await ctx.sync();
+        expect([forward, total]).toEqual(expected);
+        for (const t of [x, output, ...states, ...grads, ...layer.parameters()]) t.dispose();
+      });
+    }
   }
 });

@@ -88,11 +88,24 @@ export function resolveResources(kernel: Kernel, bindings: Bindings, params: Par
   return { buffers, uniform: { binding: uniform.decl.binding, words } };
 }
 
+/** A dispatch's bind group with what it binds: its storage buffers (in binding order, then the uniform) and the
+ *  uniform's words. */
+export interface ResolvedGroup {
+  group: GPUBindGroup;
+  buffers: { binding: number; buffer: GPUBuffer }[];
+  uniform: GPUBuffer | null;
+  uniformWords: Uint32Array | null;
+}
+
 /** Immutable uniform buffers cached by content (a training step reuses the same few hundred) and the bind
  *  groups made from them. Past `limit` uniforms the cache starts over; dropped buffers go after the next submit. */
 export class BindGroupCache {
   private readonly uniforms = new Map<string, GPUBuffer>();
   private readonly groups = new Map<string, GPUBindGroup>();
+  /** Uniforms captured steps hold (capture.ts), with how many captures hold each. */
+  private readonly pinned = new Map<GPUBuffer, number>();
+  /** Pinned uniforms a cache reset dropped: retired when unpinned. */
+  private readonly orphans = new Set<GPUBuffer>();
   /** Bind groups created (not found in the cache). */
   created = 0;
 
@@ -106,9 +119,10 @@ export class BindGroupCache {
     return this.uniforms.size;
   }
 
-  bindGroup(kernel: Kernel, bindings: Bindings, params: Params | undefined, owner: DispatchOwner, uniformLimit: number): GPUBindGroup {
+  bindGroup(kernel: Kernel, bindings: Bindings, params: Params | undefined, owner: DispatchOwner, uniformLimit: number): ResolvedGroup {
     const { buffers, uniform } = resolveResources(kernel, bindings, params, owner);
-    if (uniform) buffers.push({ binding: uniform.binding, buffer: this.uniform(uniform.words, uniformLimit) });
+    const uniformBuffer = uniform ? this.uniform(uniform.words, uniformLimit) : null;
+    if (uniform) buffers.push({ binding: uniform.binding, buffer: uniformBuffer! });
     let key = `${kernel.id}`;
     for (const b of buffers) key += `,${b.binding}:${this.pool.idOf(b.buffer)}`;
     let group = this.groups.get(key);
@@ -119,7 +133,23 @@ export class BindGroupCache {
       this.created++;
       this.groups.set(key, group);
     }
-    return group;
+    return { group, buffers, uniform: uniformBuffer, uniformWords: uniform?.words ?? null };
+  }
+
+  /** Keeps a uniform buffer alive past a cache reset (a captured step's bind groups name it) until unpin(). */
+  pin(buffer: GPUBuffer): void {
+    this.pinned.set(buffer, (this.pinned.get(buffer) ?? 0) + 1);
+  }
+
+  unpin(buffer: GPUBuffer): void {
+    const n = this.pinned.get(buffer);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.pinned.set(buffer, n - 1);
+      return;
+    }
+    this.pinned.delete(buffer);
+    if (this.orphans.delete(buffer)) this.retire([buffer]);
   }
 
   private uniform(words: Uint32Array, limit: number): GPUBuffer {
@@ -139,8 +169,16 @@ export class BindGroupCache {
 
   /** Drops everything cached: the uniforms are retired (still named by unsubmitted commands) or destroyed. */
   clear(retire: boolean): void {
-    if (retire) this.retire([...this.uniforms.values()]);
-    else for (const u of this.uniforms.values()) u.destroy();
+    if (retire) {
+      const dropped = [...this.uniforms.values()].filter((u) => !this.pinned.has(u));
+      for (const u of this.uniforms.values()) if (this.pinned.has(u)) this.orphans.add(u);
+      this.retire(dropped);
+    } else {
+      // The context is going away: pinned ones too.
+      for (const u of new Set([...this.uniforms.values(), ...this.orphans])) u.destroy();
+      this.pinned.clear();
+      this.orphans.clear();
+    }
     this.uniforms.clear();
     this.groups.clear();
   }

@@ -15,10 +15,13 @@ import type { GpuTimerOptions, GpuTimes } from './gpu-timer.js';
 import { Tensor, Storage, assertDType, type DType, type TensorData } from './tensor.js';
 import { checkAllocation, type AllocationLimits } from './limits.js';
 import { assertShape, numelOf, shapeString } from './shape.js';
+import { CapturedStep, type CaptureHost, type CaptureOptions } from './capture.js';
+import type { Trace } from './capture-trace.js';
 
 export type { InitOptions } from './device.js';
 export type { AllocationLimits } from './limits.js';
 export type { Binding, Bindings, Params } from './bindings.js';
+export type { CapturedStep, CaptureOptions, InputData } from './capture.js';
 
 export interface MemoryStats {
   /** Buffers held by live tensors (and in-flight temporaries). */
@@ -84,6 +87,11 @@ export class Context {
   private readonly recorder: CommandRecorder;
   private destroyed = false;
   private dummy: GPUBuffer | null = null;
+  /** The recording of the step being captured, if any (capture.ts): dispatches, copies, writes go into it too. */
+  private trace: Trace | null = null;
+  /** Inside an eachStep() update: its CPU writes are per-step values, not constants of the step. */
+  private inStepUpdate = false;
+  private host: CaptureHost | null = null;
 
   constructor(
     device: GPUDevice,
@@ -152,7 +160,9 @@ export class Context {
     assertDType(dtype, caller);
     const numel = numelOf(shape);
     checkAllocation(this, caller, [[`a ${shapeString(shape)} ${dtype} tensor`, numel]], 'the shape');
-    const storage = new Storage(this, this.pool.acquire(Math.max(4, numel * 4), label));
+    const bytes = Math.max(4, numel * 4);
+    this.trace?.allocate(bytes, label);
+    const storage = new Storage(this, this.pool.acquire(bytes, label));
     return new Tensor(this, storage, shape, dtype);
   }
 
@@ -211,8 +221,57 @@ export class Context {
       resolveResources(kernel, bindings, params, this); // still checked, though nothing runs
       return;
     }
-    const group = this.bindGroups.bindGroup(kernel, bindings, params, this, this.uniformCacheLimit);
-    this.recorder.dispatch(kernel, group, workgroups);
+    const resolved = this.bindGroups.bindGroup(kernel, bindings, params, this, this.uniformCacheLimit);
+    this.trace?.dispatch(kernel, resolved, workgroups);
+    this.recorder.dispatch(kernel, resolved.group, workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  }
+
+  // ---- capture and replay --------------------------------------------------------------------------------
+
+  /**
+   * Captures a step for replay: `fn` encodes one whole step (e.g. forward, loss, backward, clipping, optimizer
+   * step) reading its per-step data from `options.inputs`. Nothing runs yet: each `step.run(inputs)` does one
+   * step, the first two (or three) by calling `fn` while recording it, every later one by replaying the
+   * recording (the same pipelines, bind groups and workgroup counts; no tape, allocation or bind-group creation).
+   * The buffers the step uses stay reserved until `step.dispose()`. See CapturedStep.
+   */
+  capture<T>(fn: () => T, options?: CaptureOptions): CapturedStep<T> {
+    this.assertUsable();
+    return new CapturedStep(this, this.captureHost(), fn, options);
+  }
+
+  /** Whether a captured step is being recorded (its function is running). */
+  get isCapturing(): boolean {
+    return this.trace !== null;
+  }
+
+  /**
+   * Runs `update` now and, when a step is being captured, again before each of its replays: the place for the
+   * CPU side of values that change from step to step (a step count, bias corrections, a scheduled learning
+   * rate), which `update` writes into a buffer the step's kernels read (ctx.writeBuffer).
+   */
+  eachStep(update: () => void): void {
+    this.trace?.hook(update);
+    const outer = this.inStepUpdate;
+    this.inStepUpdate = true;
+    try {
+      update();
+    } finally {
+      this.inStepUpdate = outer;
+    }
+  }
+
+  private captureHost(): CaptureHost {
+    this.host ??= {
+      pool: this.pool,
+      bindGroups: this.bindGroups,
+      recorder: this.recorder,
+      setTrace: (trace) => {
+        if (trace && this.trace) throw new Error('capture: a step is already being captured (captures do not nest)');
+        this.trace = trace;
+      },
+    };
+    return this.host;
   }
 
   // ---- GPU timing ----------------------------------------------------------------------------------------
@@ -242,6 +301,7 @@ export class Context {
   copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.assertUsable();
     if (bytes === 0) return;
+    this.trace?.copy(src, srcOffset, dst, dstOffset, bytes);
     this.recorder.copy(src, srcOffset, dst, dstOffset, bytes);
   }
 
@@ -250,6 +310,7 @@ export class Context {
   writeBuffer(buffer: GPUBuffer, offset: number, data: ArrayBufferView, fresh = false): void {
     this.assertUsable();
     if (!fresh) this.flush();
+    if (!this.inStepUpdate) this.trace?.write(buffer, offset, data);
     this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -269,7 +330,18 @@ export class Context {
 
   /** Copies a buffer's first `bytes` bytes to the CPU. */
   readBuffer(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.assertNotCapturing('read a buffer');
     return readBuffer(this, buffer, bytes);
+  }
+
+  /** Throws when a step is being captured: reading back cannot be part of a step a replay runs without JavaScript. */
+  assertNotCapturing(what: string): void {
+    if (this.trace) {
+      throw new Error(
+        `capture: cannot ${what} while a step is being captured: a replay runs no JavaScript, so the value could ` +
+          'not reach it; return the tensor from the step function and read it after run()',
+      );
+    }
   }
 
   // ---- submission and errors -----------------------------------------------------------------------------

@@ -18,6 +18,10 @@ export class BufferPool {
   /** Every buffer this pool made and has not destroyed: live, pending or free. */
   private readonly all = new Set<GPUBuffer>();
   readonly ids = new WeakMap<GPUBuffer, number>();
+  /** Buffers a captured step uses (capture.ts), with how many captures hold each: not reused while held. */
+  private readonly reserved = new Map<GPUBuffer, number>();
+  /** Reserved buffers their tensors have released: they go back to the pool when the last capture lets go. */
+  private readonly releasedWhileReserved = new Set<GPUBuffer>();
 
   /** `limits` is the context's (read at every request: tests lower them). */
   constructor(private readonly device: GPUDevice, private readonly limits: Readonly<AllocationLimits>) {}
@@ -53,9 +57,30 @@ export class BufferPool {
   }
 
   release(buffer: GPUBuffer): void {
+    if (this.reserved.has(buffer)) {
+      this.releasedWhileReserved.add(buffer); // still counted as live: a capture holds it
+      return;
+    }
     this.liveBuffers--;
     this.liveBytes -= buffer.size;
     this.pending.push(buffer);
+  }
+
+  /** Keeps a buffer of this pool from being handed out again until unreserve() (a captured step replays it). */
+  reserve(buffer: GPUBuffer): void {
+    if (!this.all.has(buffer)) return; // not a pooled buffer (the dummy, a caller's own): nothing to hold back
+    this.reserved.set(buffer, (this.reserved.get(buffer) ?? 0) + 1);
+  }
+
+  unreserve(buffer: GPUBuffer): void {
+    const n = this.reserved.get(buffer);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.reserved.set(buffer, n - 1);
+      return;
+    }
+    this.reserved.delete(buffer);
+    if (this.releasedWhileReserved.delete(buffer)) this.release(buffer);
   }
 
   /** Called after a submit: buffers released before it are now safe to hand out again. */
@@ -84,6 +109,8 @@ export class BufferPool {
     for (const b of this.all) b.destroy();
     this.all.clear();
     this.free.clear();
+    this.reserved.clear();
+    this.releasedWhileReserved.clear();
     this.pending = [];
     this.pooledBuffers = this.pooledBytes = this.liveBuffers = this.liveBytes = 0;
   }

@@ -5,6 +5,7 @@ import type { ErrorLog } from './error-log.js';
 import type { BufferPool } from './pool.js';
 import type { Kernel } from './kernel.js';
 import { GpuTimer, type GpuTimerOptions, type GpuTimes } from './gpu-timer.js';
+import type { Command } from './capture-trace.js';
 
 /** Commands encoded before an automatic submit (keeps one command buffer from growing without bound). */
 const MAX_ENCODED = 20000;
@@ -19,12 +20,15 @@ export class CommandRecorder {
   private encoded = 0;
   /** GPU objects that encoded commands may still use: destroyed after the next submit. */
   private retired: { destroy(): void }[] = [];
+  /** Whether the open command buffer holds commands not yet validated: anything but a replay of a recording,
+   *  whose commands were validated when it was recorded. Only those submits pay for a validation error scope. */
+  private unchecked = false;
   dispatchCount = 0;
   submitCount = 0;
 
   constructor(private readonly device: GPUDevice, private readonly pool: BufferPool, private readonly errors: ErrorLog) {}
 
-  dispatch(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
+  dispatch(kernel: Kernel, bindGroup: GPUBindGroup, x: number, y: number, z: number): void {
     const timeAlone = this.timer?.perDispatch ?? false;
     if (timeAlone) this.closePass();
     const pass = this.openPass(timeAlone ? kernel.label : 'pass');
@@ -33,16 +37,49 @@ export class CommandRecorder {
       this.passPipeline = kernel.pipeline;
     }
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    pass.dispatchWorkgroups(x, y, z);
     if (timeAlone) this.closePass();
     this.dispatchCount++;
+    this.unchecked = true;
     if (++this.encoded > MAX_ENCODED) this.flush();
+  }
+
+  /** Encodes a captured step's recorded commands again (capture.ts), as dispatch() and copy() would. */
+  replay(commands: readonly Command[]): void {
+    const unchecked = this.unchecked;
+    if (this.timer) {
+      // Timed: one command at a time, so the timer sees each pass (or each dispatch).
+      for (const c of commands) {
+        if (c.kind === 'dispatch') this.dispatch(c.kernel, c.group, c.x, c.y, c.z);
+        else this.copy(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+      }
+      this.unchecked = unchecked;
+      return;
+    }
+    for (const c of commands) {
+      if (c.kind === 'dispatch') {
+        const pass = this.pass ?? this.openPass('pass');
+        if (this.passPipeline !== c.kernel.pipeline) {
+          pass.setPipeline(c.kernel.pipeline);
+          this.passPipeline = c.kernel.pipeline;
+        }
+        pass.setBindGroup(0, c.group);
+        pass.dispatchWorkgroups(c.x, c.y, c.z);
+        this.dispatchCount++;
+      } else {
+        this.closePass();
+        this.openEncoder().copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+      }
+    }
+    this.encoded += commands.length;
+    if (this.encoded > MAX_ENCODED) this.flush();
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.closePass();
     this.openEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
     this.encoded++;
+    this.unchecked = true;
   }
 
   /** Objects unsubmitted commands may name, destroyed after the next submit. */
@@ -58,14 +95,19 @@ export class CommandRecorder {
     if (encoder) {
       this.encoder = null;
       this.encoded = 0;
-      this.device.pushErrorScope('validation');
-      this.device.queue.submit([encoder.finish()]);
+      if (this.unchecked) {
+        this.device.pushErrorScope('validation');
+        this.device.queue.submit([encoder.finish()]);
+        this.errors.track(
+          this.device.popErrorScope().then((error) => {
+            if (error) this.errors.push(new GPUError(`WebGPU validation error: ${error.message}`));
+          }),
+        );
+      } else {
+        this.device.queue.submit([encoder.finish()]); // replays only: an error would still reach 'uncapturederror'
+      }
+      this.unchecked = false;
       this.submitCount++;
-      this.errors.track(
-        this.device.popErrorScope().then((error) => {
-          if (error) this.errors.push(new GPUError(`WebGPU validation error: ${error.message}`));
-        }),
-      );
     }
     // Nothing unsubmitted can read the buffers released before this point any more: recycle them.
     this.pool.onSubmit();
@@ -89,6 +131,7 @@ export class CommandRecorder {
     try {
       this.closePass();
       timer.resolve(this.openEncoder());
+      this.unchecked = true;
       this.flush();
     } catch (error) {
       this.retired.push(timer); // the unsubmitted resolve commands still name its buffers

@@ -102,7 +102,12 @@ export class Tensor {
     return this.gradFn === null;
   }
 
-  async read(): Promise<Float32Array | Int32Array> {
+  read(): Promise<Float32Array | Int32Array> {
+    this.ctx.assertNotCapturing('read a tensor'); // thrown, not rejected: the capture stops at the call
+    return this.readBack();
+  }
+
+  private async readBack(): Promise<Float32Array | Int32Array> {
     const bytes = await this.ctx.readBuffer(this.buffer, this.numel * 4);
     return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }

@@ -11,7 +11,7 @@ import { parameterAllocations } from '../nn/module.js';
 import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
 import { transpose01, narrow0 } from '../ops/layout.js';
 import { isCellMode } from '../ops/recurrence.js';
-import { sampleTokenInto, checkSampleFilter } from '../ops/sample.js';
+import { sampleTokenInto, checkSampleFilter, type SampleFilter } from '../ops/sample.js';
 import type { Vocab } from '../data/vocab.js';
 import { makeRng } from '../data/rng.js';
 import { positiveInteger } from '../core/validate.js';
@@ -46,6 +46,8 @@ export interface PredictOptions {
   onText?: (piece: string) => void;
   /** Characters per streamed piece (default 32). */
   streamEvery?: number;
+  /** Replay one captured token step per character (default true); false builds every step anew. Same text. */
+  capture?: boolean;
 }
 
 export class CharRNN extends Module {
@@ -166,6 +168,23 @@ export class CharRNN extends Module {
       const uniforms = ctx.tensor(Float32Array.from({ length: numChars }, () => rng()), [numChars]);
       const generated = ctx.empty([numChars], 'int32', 'generated');
       const nextId = ctx.empty([1, 1], 'int32', 'next-id');
+      /** After character k is encoded: submit every few characters so the GPU starts while the rest is encoded
+       *  (still one read-back), and read back a streamed piece every streamEvery. */
+      const afterChar = (k: number) => {
+        if (k % PREDICT_SUBMIT_EVERY === PREDICT_SUBMIT_EVERY - 1) ctx.flush();
+        if (onText && k % streamEvery === streamEvery - 1 && k < numChars - 1) {
+          const upto = k + 1;
+          // Handled at once (a failed read shows again in the final one); emitted in order.
+          const emit = generated.read().then((ids) => () => emitUpTo(upto, ids as Int32Array), () => () => undefined);
+          pieces = pieces.then(() => emit).then((run) => run());
+        }
+      };
+      if (opts.capture !== false) {
+        this.generateCaptured(prefixIds, numChars, { uniforms, generated, nextId }, { temperature, ...filter }, afterChar);
+        uniforms.dispose();
+        nextId.dispose();
+        return generated;
+      }
       let input = ctx.tensor(prefixIds, [1, prefixIds.length], 'int32');
       let state: RNNState | null = null;
       for (let k = 0; k < numChars; k++) {
@@ -179,14 +198,7 @@ export class CharRNN extends Module {
         logits.dispose();
         if (input !== nextId) input.dispose();
         input = nextId;
-        // Submit every few characters so the GPU starts while the rest is encoded (still one read-back).
-        if (k % PREDICT_SUBMIT_EVERY === PREDICT_SUBMIT_EVERY - 1) ctx.flush();
-        if (onText && k % streamEvery === streamEvery - 1 && k < numChars - 1) {
-          const upto = k + 1;
-          // Handled at once (a failed read shows again in the final one); emitted in order.
-          const emit = generated.read().then((ids) => () => emitUpTo(upto, ids as Int32Array), () => () => undefined);
-          pieces = pieces.then(() => emit).then((run) => run());
-        }
+        afterChar(k);
       }
       disposeState(state);
       uniforms.dispose();
@@ -202,6 +214,56 @@ export class CharRNN extends Module {
       return prefix + vocab.decode(ids);
     } finally {
       generated.dispose();
+    }
+  }
+  /**
+   * predict()'s loop with every character after the first a replay of one captured token step: forward on the
+   * last id, sample, carry the state. What changes per character (its uniform draw, its place in `generated`) is
+   * copied in and out around each replay, so the recorded step is the same every time.
+   */
+  private generateCaptured(
+    prefixIds: Int32Array,
+    numChars: number,
+    { uniforms, generated, nextId }: { uniforms: Tensor; generated: Tensor; nextId: Tensor },
+    { temperature, ...filter }: { temperature: number } & SampleFilter,
+    afterChar: (k: number) => void,
+  ): void {
+    const ctx = this.ctx;
+    // Character 0 from the prefix (its own length, so built as usual).
+    const prefix = ctx.tensor(prefixIds, [1, prefixIds.length], 'int32');
+    const [logits0, state0] = this.forward(prefix, null);
+    prefix.dispose();
+    const rows = logits0.shape[0];
+    const last = rows === 1 ? logits0 : narrow0(logits0, rows - 1, 1);
+    sampleTokenInto(last, uniforms, generated, nextId, 0, temperature, filter);
+    if (last !== logits0) last.dispose();
+    logits0.dispose();
+    afterChar(0);
+    // The step's fixed tensors: the carried state, this character's draw and the id it picks.
+    const state = detachState(state0); // views: the buffers the prefix's state is in
+    disposeState(state0);
+    const stateTensors = Array.isArray(state) ? state : [state];
+    const draw = ctx.empty([1], 'float32', 'draw');
+    const picked = ctx.empty([1], 'int32', 'picked');
+    const step = ctx.capture(() => {
+      const [logits, newState] = this.forward(nextId, state);
+      sampleTokenInto(logits, draw, picked, nextId, 0, temperature, filter);
+      (Array.isArray(newState) ? newState : [newState]).forEach((t, i) => ctx.copyBuffer(t.buffer, 0, stateTensors[i].buffer, 0, t.numel * 4));
+      disposeState(newState);
+      logits.dispose();
+    });
+    try {
+      for (let k = 1; k < numChars; k++) {
+        ctx.copyBuffer(uniforms.buffer, 4 * k, draw.buffer, 0, 4);
+        step.run();
+        ctx.copyBuffer(picked.buffer, 0, generated.buffer, 4 * k, 4);
+        afterChar(k);
+      }
+    } finally {
+      step.dispose();
+      disposeState(state);
+      draw.dispose();
+      picked.dispose();
     }
   }
 }

@@ -7,6 +7,7 @@ import type { Context } from '../core/context.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { Vocab } from '../data/vocab.js';
 import type { CellMode } from '../nn/rnn.js';
+import { CELLS, cellOfGates } from '../ops/recurrence.js';
 import { CharRNN } from './charrnn.js';
 
 /** `__metadata__.format` of a file written here; `formatVersion` says which revision of these fields. */
@@ -51,8 +52,6 @@ export class CheckpointError extends Error {
   }
 }
 
-const GATES: Record<CellMode, number> = { rnn: 1, gru: 3, lstm: 4 };
-const CELL_BY_GATES = new Map<number, CellMode>([[1, 'rnn'], [3, 'gru'], [4, 'lstm']]);
 /** Metadata keys this module writes and checks; a caller's extras may not use them. */
 const RESERVED = new Set(['format', 'formatVersion', 'cell', 'hiddenSize', 'numLayers', 'nonlinearity', 'vocab']);
 
@@ -74,7 +73,7 @@ function sameShape(a: readonly number[] | undefined, b: readonly number[]): bool
 
 /** The parameter names and shapes of a CharRNN with this config (its parameterShapes(), without building it). */
 export function checkpointShapes(config: CharRNNConfig): Map<string, number[]> {
-  const GH = GATES[config.cell] * config.hiddenSize;
+  const GH = CELLS[config.cell].gates * config.hiddenSize;
   const H = config.hiddenSize;
   const shapes = new Map<string, number[]>();
   for (let l = 0; l < config.numLayers; l++) {
@@ -127,7 +126,7 @@ export function checkpointConfig(shapes: Record<string, number[]>, metadata: Rec
   }
   const hiddenSize = bounded(hh[1]!, 'hiddenSize', 'the hidden size (rnn.weight_hh_l0\'s columns)');
   const gates = hh[0]! / hiddenSize;
-  const cell = CELL_BY_GATES.get(gates);
+  const cell = cellOfGates(gates);
   if (!cell) throw new CheckpointError(`rnn.weight_hh_l0 has shape ${shapeText(hh)}: ${gates} gates per unit is not an RNN (1), GRU (3) or LSTM (4)`);
   if (ih.length !== 2 || ih[0] !== gates * hiddenSize || ih[1]! < 1) {
     throw new CheckpointError(`rnn.weight_ih_l0 has shape ${shapeText(ih)}, which does not fit rnn.weight_hh_l0 ${shapeText(hh)} (expected [${gates * hiddenSize}, vocabulary size])`);

@@ -1,16 +1,17 @@
 // nn.RNN, nn.GRU, nn.LSTM with PyTorch's options, parameter names, layouts, gate orders and initialisation.
 // Each layer and direction: one input projection for all T steps (a matmul, or a column gather from W_ih for
-// token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step.
+// token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step for both
+// directions of a bidirectional layer together (LSTM with projSize: one per direction).
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
 import { shapeString } from '../core/shape.js';
 import { matmul } from '../ops/matmul.js';
 import { gather, assertIdsInRange } from '../ops/gather.js';
 import { narrow0, cat, transpose01 } from '../ops/layout.js';
-import { CELLS, type CellMode, type SequenceArgs, type SequenceResult } from '../ops/recurrence.js';
-import { rnnSequence } from '../ops/rnn_cell.js';
-import { gruSequence } from '../ops/gru_cell.js';
-import { lstmSequence } from '../ops/lstm_cell.js';
+import { CELLS, type CellMode, type LayerArgs, type LayerResult } from '../ops/recurrence.js';
+import { rnnLayer } from '../ops/rnn_cell.js';
+import { gruLayer } from '../ops/gru_cell.js';
+import { lstmLayer } from '../ops/lstm_cell.js';
 import { dropout, assertDropoutP } from '../ops/dropout.js';
 import { Module, uniformParameter, initRng, parameterAllocations, type ParameterSpec } from './module.js';
 import { checkAllocation, withTrainingState, TRAINING_STATE } from '../core/limits.js';
@@ -213,21 +214,21 @@ export abstract class RNNBase extends Module {
     if (lengths) temps.push(lengths);
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
-    // The [B, W] state of one layer and direction: null (zeros, made by the cell op), the whole state when it
-    // has one slice (a view: no copy), else a copy of slice `index`.
-    const stateFor = (s: Tensor | null, index: number): Tensor | null => {
+    // The [n, B, W] states of directions [index, index + n) of one layer: null (zeros, made by the cell op), the
+    // whole state when it has n slices (a view: no copy), else a copy of the slices. [B, W] when n = 1.
+    const stateFor = (s: Tensor | null, index: number, n: number): Tensor | null => {
       if (!s) return null;
-      const t = s.shape[0] === 1 ? s : narrow0(s, index, 1);
-      const v = t.reshape([B, s.shape[2]]);
+      const t = s.shape[0] === n ? s : narrow0(s, index, n);
+      const v = t.reshape(n === 1 ? [B, s.shape[2]] : [n, B, s.shape[2]]);
       if (t !== s) temps.push(t);
       temps.push(v);
       return v;
     };
+    // Both directions in one op, except LSTM projections (their projection kernels run one direction).
+    const fused = D === 1 || !this.projSize;
     let layerInput = xt;
     for (let l = 0; l < this.numLayers; l++) {
-      const outs: Tensor[] = [];
-      for (let d = 0; d < D; d++) {
-        const p = this.layers[l][d];
+      const dirs = this.layers[l].map((p) => {
         let xProj: Tensor;
         if (l === 0 && ids) {
           xProj = gather(p.wIH, layerInput, { transposed: true }); // [T, B, GH]: columns of W_ih
@@ -239,11 +240,16 @@ export abstract class RNNBase extends Module {
           temps.push(flat, proj);
         }
         temps.push(xProj);
-        const args: SequenceArgs = {
-          xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH, wHR: p.wHR,
-          h0: stateFor(h0, l * D + d),
-          c0: this.mode === 'lstm' ? stateFor(c0, l * D + d) : null,
-          reverse: d === 1,
+        return { xProj, wHH: p.wHH, bIH: p.bIH, bHH: p.bHH, wHR: p.wHR };
+      });
+      const groups = fused ? [[0, D]] : [[0, 1], [1, 1]];
+      const outs: Tensor[] = [];
+      for (const [first, n] of groups) {
+        const args: LayerArgs = {
+          dirs: dirs.slice(first, first + n),
+          h0: stateFor(h0, l * D + first, n),
+          c0: this.mode === 'lstm' ? stateFor(c0, l * D + first, n) : null,
+          reverse: n === 1 && first === 1,
           lengths,
         };
         const r = this.cell(args);
@@ -251,8 +257,8 @@ export abstract class RNNBase extends Module {
         hNs.push(r.hN);
         if (r.cN) cNs.push(r.cN);
       }
-      let layerOutput = D === 1 ? outs[0] : cat(outs, 2);
-      if (D > 1) temps.push(...outs);
+      let layerOutput = outs.length === 1 ? outs[0] : cat(outs, 2);
+      if (outs.length > 1) temps.push(...outs);
       if (this.training && this.dropout > 0 && l < this.numLayers - 1) {
         temps.push(layerOutput);
         layerOutput = dropout(layerOutput, { p: this.dropout });
@@ -261,7 +267,7 @@ export abstract class RNNBase extends Module {
       layerInput = layerOutput;
     }
     const stack = (states: Tensor[], W: number): Tensor => {
-      const shaped = states.map((s) => s.reshape([1, B, W]));
+      const shaped = states.map((s) => s.reshape([s.numel / (B * W), B, W]));
       const out = shaped.length === 1 ? shaped[0] : cat(shaped, 0);
       temps.push(...states, ...shaped.filter((s) => s !== out));
       return out;
@@ -277,11 +283,11 @@ export abstract class RNNBase extends Module {
     return { output, hN, cN };
   }
 
-  private cell(args: SequenceArgs): SequenceResult {
+  private cell(args: LayerArgs): LayerResult {
     switch (this.mode) {
-      case 'rnn': return rnnSequence(args, this.nonlinearity);
-      case 'gru': return gruSequence(args);
-      case 'lstm': return lstmSequence(args);
+      case 'rnn': return rnnLayer(args, this.nonlinearity);
+      case 'gru': return gruLayer(args);
+      case 'lstm': return lstmLayer(args);
     }
   }
 }

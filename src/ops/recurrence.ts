@@ -1,12 +1,14 @@
 // What every fused recurrent cell (rnn_cell, gru_cell, lstm_cell) shares: the op's arguments, the order of
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
-// Variable-length batches (API.md 10) live here too: each row b runs the steps t < lengths[b]; the cell kernels
-// skip the rest (zeros forward, the state gradient passed through backward), and the state copies below pick
-// each row's own last (forward) or first (reverse) step (shaders/lengths.wgsl).
+// A cell op runs one direction, or both directions of a bidirectional layer in one dispatch per step (D = 2,
+// shaders/recurrence.wgsl). Variable-length batches (API.md 10) live here too: each row b runs the steps
+// t < lengths[b]; the cell kernels skip the rest (zeros forward, the state gradient passed through backward),
+// and the state copies below pick each row's own last (forward) or first (reverse) step (shaders/lengths.wgsl).
 import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
 import activationSnippet from '../../shaders/activation.wgsl?raw';
 import lengthsSource from '../../shaders/lengths.wgsl?raw';
+import directionsSource from '../../shaders/directions.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
 import { wgslConstant, withSnippets } from '../core/wgsl.js';
@@ -57,6 +59,35 @@ export interface SequenceResult {
   cN?: Tensor; // [B, H] (LSTM)
 }
 
+/** One direction's inputs and parameters within a layer. */
+export interface DirectionArgs {
+  xProj: Tensor; // [T, B, G*H]
+  wHH: Tensor; // [G*H, P]
+  bIH: Tensor | null; // [G*H]
+  bHH: Tensor | null; // [G*H]
+  wHR?: Tensor | null; // [P, H]
+}
+
+/** D directions of one layer, run together (D = 2: a bidirectional layer; direction 1 runs backwards). */
+export interface LayerArgs {
+  dirs: readonly DirectionArgs[];
+  h0: Tensor | null; // [D, B, P] ([B, P] when D = 1); null: zeros
+  c0?: Tensor | null; // [D, B, H] (LSTM)
+  reverse: boolean; // direction 0 runs backwards (D = 1 only)
+  lengths?: Tensor | null;
+}
+
+export interface LayerResult {
+  output: Tensor; // [T, B, D·P]: direction d in columns [d·P, (d+1)·P)
+  hN: Tensor; // [D, B, P] ([B, P] when D = 1)
+  cN?: Tensor; // [D, B, H] ([B, H] when D = 1)
+}
+
+/** A single direction as a layer of one. */
+export function asLayer(a: SequenceArgs): LayerArgs {
+  return { dirs: [a], h0: a.h0, c0: a.c0 ?? null, reverse: a.reverse, lengths: a.lengths };
+}
+
 /** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
 export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
 
@@ -65,14 +96,21 @@ export function cellSource(source: string): string {
   return withSnippets(source, recurrenceSnippet, activationSnippet);
 }
 
-/** A cell kernel's sizes (its StepParams without the step): hidden units H, state features P (= H unless an
- *  LSTM projects). */
-export interface Dims { T: number; B: number; H: number; P: number }
+/** A cell kernel's sizes (its StepParams without the steps): hidden units H, state features P (= H unless an
+ *  LSTM projects), directions D, where the biases start in their bindings. */
+export interface Dims { T: number; B: number; H: number; P: number; D: number; b_ih_at: number; b_hh_at: number }
 
-/** Input indices of every cell's tape node: [xProj, wHH, bIH, bHH, h0, c0, wHR]. */
-export const enum CellInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, H0 = 4, C0 = 5, WHR = 6 }
+/** Tape inputs of every cell op: h0, c0, then per direction d the five at dirInput(d, ·). */
+export const enum CellInput { H0 = 0, C0 = 1 }
+export const enum DirInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, WHR = 4 }
+export function dirInput(d: number, k: DirInput): number {
+  return 2 + 5 * d + k;
+}
+export function tapeInputs(a: LayerArgs): (Tensor | null)[] {
+  return [a.h0, a.c0 ?? null, ...a.dirs.flatMap((x) => [x.xProj, x.wHH, x.bIH, x.bHH, x.wHR ?? null])];
+}
 
-export function checkSequenceArgs(a: SequenceArgs, mode: CellMode): Dims {
+export function checkSequenceArgs(a: SequenceArgs, mode: CellMode): { T: number; B: number; H: number; P: number } {
   const { gates: G, name: cell } = CELLS[mode];
   const [T, B, GH] = a.xProj.shape;
   const P = a.wHH.shape[1];
@@ -96,16 +134,77 @@ export function checkSequenceArgs(a: SequenceArgs, mode: CellMode): Dims {
   return { T, B, H, P };
 }
 
-/** A second kernel dispatched at every step with the same StepParams (LSTM's projection). */
+/** Checks every direction of a layer (each as checkSequenceArgs does, all alike); the sizes without bias offsets. */
+export function checkLayerArgs(a: LayerArgs, mode: CellMode): Dims {
+  const D = a.dirs.length;
+  const cell = CELLS[mode].name;
+  if (D !== 1 && D !== 2) throw new RangeError(`${cell}: a layer has 1 or 2 directions, got ${D}`);
+  if (D === 2 && a.reverse) throw new RangeError(`${cell}: with two directions only direction 1 runs in reverse`);
+  const per = a.dirs.map((x, d) => {
+    const h0 = d === 0 && D === 1 ? a.h0 : null;
+    const c0 = d === 0 && D === 1 ? a.c0 : null;
+    return checkSequenceArgs({ ...x, h0, c0, reverse: a.reverse, lengths: a.lengths }, mode);
+  });
+  const { T, B, H, P } = per[0];
+  const second = per[1];
+  if (second && (second.T !== T || second.B !== B || second.H !== H || second.P !== P || !a.dirs[1].wHR !== !a.dirs[0].wHR
+    || !a.dirs[1].bIH !== !a.dirs[0].bIH)) {
+    throw new RangeError(`${cell}: the two directions differ in size or options`);
+  }
+  if (D === 2) {
+    for (const [name, t, W] of [['h0', a.h0, P], ['c0', a.c0, H]] as const) {
+      if (t && (t.shape.length !== 3 || t.shape[0] !== 2 || t.shape[1] !== B || t.shape[2] !== W)) {
+        throw new RangeError(`${cell}: ${name} ${shapeString(t.shape)} should be [2, ${B}, ${W}]`);
+      }
+    }
+  }
+  return { T, B, H, P, D, b_ih_at: 0, b_hh_at: 0 };
+}
+
+/** W_hh and the biases as the kernels bind them: a direction's own tensors, or both directions packed into one
+ *  buffer (one dispatch, shaders/directions.wgsl; `packed` is then that buffer, for the caller to dispose). */
+export interface RecurrentWeights { wHH: Tensor; bIH: Tensor | GPUBuffer; bHH: Tensor | GPUBuffer; dims: Dims; packed: Tensor | null }
+
+export function recurrentWeights(ctx: Context, a: LayerArgs, dims: Dims, G: number): RecurrentWeights {
+  const [d0, d1] = a.dirs;
+  const unused = ctx.dummyBuffer();
+  if (!d1) return { wHH: d0.wHH, bIH: d0.bIH ?? unused, bHH: d0.bHH ?? unused, dims, packed: null };
+  const nW = G * dims.H * dims.P;
+  const nB = d0.bIH ? G * dims.H : 0;
+  const packed = ctx.empty([2 * nW + 4 * nB], 'float32', 'packed-directions');
+  const kernel = ctx.kernel({ file: DIRECTIONS_FILE, source: directionsKernels, entry: 'pack_directions' });
+  ctx.dispatch(kernel, grid(ctx, packed.numel, kernel), {
+    w0: d0.wHH, w1: d1.wHH, bi0: d0.bIH ?? unused, bi1: d1.bIH ?? unused, bh0: d0.bHH ?? unused, bh1: d1.bHH ?? unused, packed,
+  }, { n_w: nW, n_b: nB });
+  const biases = nB ? packed : unused;
+  return { wHH: packed, bIH: biases, bHH: biases, dims: { ...dims, b_ih_at: 2 * nW, b_hh_at: 2 * nW + 2 * nB }, packed };
+}
+
+/** A second kernel dispatched at every step with the same StepParams (LSTM's projection, one direction). */
 export interface StepDispatch { kernel: Kernel; groups: readonly number[]; bindings: Bindings }
 
+/** StepParams of the dispatch that runs processing step k (of T) of every direction, forward pass order. */
+function stepParams(d: Dims, k: number, reverse: boolean, phase: number) {
+  const t = reverse ? d.T - 1 - k : k;
+  const t_prev = previousStep(t, d.T, reverse);
+  const t_rev = d.D === 2 ? d.T - 1 - k : t;
+  const t_prev_rev = d.D === 2 ? previousStep(t_rev, d.T, true) : t_prev;
+  return { ...d, t, t_prev, t_rev, t_prev_rev, phase };
+}
+
+/** The cell kernels' workgroup grid: `groups` for one direction, the directions along z. */
+function withDirections(groups: readonly number[], D: number): number[] {
+  return [groups[0], groups[1] ?? 1, D];
+}
+
 /** Dispatches a cell's step kernel once per time step in processing order, each with its StepParams
- *  { T, B, H, P, t, t_prev } (shaders/recurrence.wgsl): the forward pass of every cell; `after` follows each step. */
+ *  (shaders/recurrence.wgsl): the forward pass of every cell; `after` follows each step. */
 export function forwardSteps(ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean, bindings: Bindings,
   after?: StepDispatch): void {
-  for (const t of stepOrder(d.T, reverse)) {
-    const params = { ...d, t, t_prev: previousStep(t, d.T, reverse) };
-    ctx.dispatch(kernel, groups, bindings, params);
+  const g = withDirections(groups, d.D);
+  for (let k = 0; k < d.T; k++) {
+    const params = stepParams(d, k, reverse, 0);
+    ctx.dispatch(kernel, g, bindings, params);
     if (after) ctx.dispatch(after.kernel, after.groups, after.bindings, params);
   }
 }
@@ -114,38 +213,35 @@ export function forwardSteps(ctx: Context, kernel: Kernel, groups: readonly numb
  * BPTT through the steps, last processed first: step k reads the state gradient written by step k - 1 (`first`,
  * the gradient of the final state, at k = 0) and writes the other of two buffers, so memory does not grow with
  * T. `first` may be one of the two (it is then overwritten at step 1). `before` precedes each step (LSTM's
- * projection). Returns the buffer written last: the gradient of the initial state.
+ * projection). StepParams.phase is (T + k) % 2: the half of a two-half buffer step k reads, so that the last
+ * step writes half 0 (GRU). Returns the buffer written last: the gradient of the initial state.
  */
 export function backwardSteps(
   ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean,
   first: Tensor, buffers: readonly [Tensor, Tensor], bindings: (stateIn: Tensor, stateOut: Tensor) => Bindings,
   before?: (stateIn: Tensor, stateOut: Tensor) => StepDispatch,
 ): Tensor {
+  const g = withDirections(groups, d.D);
   let stateIn = first;
-  stepOrder(d.T, !reverse).forEach((t, k) => {
+  for (let k = 0; k < d.T; k++) {
     const stateOut = buffers[k % 2];
-    const params = { ...d, t, t_prev: previousStep(t, d.T, reverse) };
+    const params = stepParams(d, d.T - 1 - k, reverse, (d.T + k) % 2);
     if (before) {
       const pre = before(stateIn, stateOut);
       ctx.dispatch(pre.kernel, pre.groups, pre.bindings, params);
     }
-    ctx.dispatch(kernel, groups, bindings(stateIn, stateOut), params);
+    ctx.dispatch(kernel, g, bindings(stateIn, stateOut), params);
     stateIn = stateOut;
-  });
+  }
   return stateIn;
 }
 
-/** The [B, H] buffers backwardSteps alternates between for h's gradient, and the first one it reads: dHN, or
+/** The [D, B, H] buffers backwardSteps alternates between for h's gradient, and the first one it reads: dHN, or
  *  zeros when nothing used hN (then the second buffer, which step 1 overwrites). */
-export function stateGradBuffers(ctx: Context, dHN: Tensor | null, B: number, H: number, label: string) {
-  const zerosOrSpare = dHN ? ctx.empty([B, H], 'float32', label) : ctx.zeros([B, H], 'float32', label);
-  const buffers: [Tensor, Tensor] = [ctx.empty([B, H], 'float32', label), zerosOrSpare];
+export function stateGradBuffers(ctx: Context, dHN: Tensor | null, n: number, label: string) {
+  const zerosOrSpare = dHN ? ctx.empty([n], 'float32', label) : ctx.zeros([n], 'float32', label);
+  const buffers: [Tensor, Tensor] = [ctx.empty([n], 'float32', label), zerosOrSpare];
   return { first: dHN ?? zerosOrSpare, buffers, dispose: () => buffers.forEach((b) => b.dispose()) };
-}
-
-/** Time indices in processing order. */
-export function stepOrder(T: number, reverse: boolean): number[] {
-  return Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
 }
 
 /** The step processed before step t, or NO_STEP for the first one. */
@@ -154,17 +250,10 @@ export function previousStep(t: number, T: number, reverse: boolean): number {
   return t === 0 ? NO_STEP : t - 1;
 }
 
-/** states[T, B, H] → states[t] as [B, H] (hN, cN): a copy, or a view of the same memory when T = 1 (a
- *  generation step). Nothing writes into either afterwards, so sharing is safe. */
-export function stepSlice(states: Tensor, t: number, B: number, H: number): Tensor {
-  if (states.shape[0] === 1 && t === 0) return states.view([B, H]);
-  const out = states.ctx.empty([B, H], 'float32', 'state');
-  copyBlockInto(out, states, { rows: 1, cols: B * H, srcStride: 0, srcOffset: t * B * H, dstStride: 0, dstOffset: 0 });
-  return out;
-}
-
 const LENGTHS_FILE = 'lengths.wgsl';
 const lengthsKernels = withSnippets(lengthsSource, common);
+const DIRECTIONS_FILE = 'directions.wgsl';
+const directionsKernels = withSnippets(directionsSource, common);
 
 /** The `lengths` binding and HAS_LENGTHS constant of a cell kernel (a stand-in buffer when there are none). */
 export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined): { HAS_LENGTHS: number; binding: Tensor | GPUBuffer } {
@@ -172,71 +261,83 @@ export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined)
 }
 
 /**
- * The final [B, W] state of a direction: step `last` of every row, or with lengths in the forward direction
- * each row's own last step lengths[b] − 1 (one dispatch either way; a view when T = 1).
+ * The final states of every direction: h_N [D, B, P] from the output [T, B, D·P] and, given the cell states
+ * [D, T, B, H] (the head of `cells`), c_N [D, B, H]; each row's own last step with lengths. One dispatch for
+ * both; views of the step itself when D = 1 and T = 1 (a generation step). [B, ·] when D = 1.
  */
-export function finalState(steps: Tensor, last: number, B: number, W: number, lengths: Tensor | null | undefined, reverse: boolean): Tensor {
-  if (!lengths || reverse) return stepSlice(steps, last, B, W);
-  const ctx = steps.ctx;
-  const out = ctx.empty([B, W], 'float32', 'state');
-  const kernel = ctx.kernel({ file: LENGTHS_FILE, source: lengthsKernels, entry: 'last_step_gather' });
-  ctx.dispatch(kernel, grid(ctx, B * W, kernel), { lengths, src: steps, dst: out }, { T: steps.shape[0], B, W });
-  return out;
+export function finalStates(output: Tensor, cells: Tensor | null, d: Dims, reverse: boolean, lengths: Tensor | null | undefined): { hN: Tensor; cN?: Tensor } {
+  const ctx = output.ctx;
+  const { T, B, P, H, D } = d;
+  const shape = (W: number) => (D === 1 ? [B, W] : [D, B, W]);
+  if (D === 1 && T === 1) return { hN: output.view(shape(P)), ...(cells ? { cN: cells.view(shape(H)) } : {}) };
+  const hN = ctx.empty(shape(P), 'float32', 'state');
+  const lens = lengthsBinding(ctx, lengths);
+  const kernel = ctx.kernel({ file: LENGTHS_FILE, source: lengthsKernels, entry: cells ? 'final_hc' : 'final_h', constants: { HAS_LENGTHS: lens.HAS_LENGTHS } });
+  const params = { T, B, P, H, D, reverse: reverse ? 1 : 0 };
+  if (!cells) {
+    ctx.dispatch(kernel, grid(ctx, D * B * P, kernel), { lengths: lens.binding, out: output, hn: hN }, params);
+    return { hN };
+  }
+  const cN = ctx.empty(shape(H), 'float32', 'state');
+  ctx.dispatch(kernel, grid(ctx, D * B * H, kernel), { lengths: lens.binding, out: output, cells, hn: hN, cn: cN }, params);
+  return { hN, cN };
 }
 
 /**
- * prev[T, B, W]: row t = the state step t started from (h0 for the first processed step; with lengths in the
- * reverse direction, row b starts at step lengths[b] − 1 and is at h0 until then). `initial` holds h0 in its
- * first B·W words.
+ * prev[T, B, W]: row t = the state direction d's step t started from, from its states (columns [d·W, (d+1)·W) of
+ * states [T, B, D·W]) and its initial state (B·W words of `initial` from `initialAt`; with lengths in the
+ * reverse direction, row b starts at step lengths[b] − 1 and is at the initial state until then).
  */
-export function previousStates(states: Tensor, initial: Tensor, T: number, B: number, W: number, reverse: boolean,
-  lengths?: Tensor | null): Tensor {
+export function previousStates(states: Tensor, initial: Tensor, initialAt: number, d: Dims, W: number, dir: number,
+  reverse: boolean, lengths?: Tensor | null): Tensor {
   const ctx = states.ctx;
+  const { T, B, D } = d;
   const prev = ctx.empty([T, B, W], 'float32', 'prev-states');
   const n = B * W;
   if (T > 1) {
     // forward: prev[1..T) = states[0..T-1);  reverse: prev[0..T-1) = states[1..T)
-    const block = { rows: 1, cols: (T - 1) * n, srcStride: 0, dstStride: 0 };
-    copyBlockInto(prev, states, reverse ? { ...block, srcOffset: n, dstOffset: 0 } : { ...block, srcOffset: 0, dstOffset: n });
+    const block = D === 1
+      ? { rows: 1, cols: (T - 1) * n, srcStride: 0, dstStride: 0, srcOffset: reverse ? n : 0 }
+      : { rows: (T - 1) * B, cols: W, srcStride: D * W, dstStride: W, srcOffset: dir * W + (reverse ? B * D * W : 0) };
+    copyBlockInto(prev, states, { ...block, dstOffset: reverse ? 0 : n });
   }
   if (lengths && reverse) {
     // After the copy: until its first step lengths[b] − 1 a row is still at h0 (those steps' gate gradients are
     // zero anyway).
     const kernel = ctx.kernel({ file: LENGTHS_FILE, source: lengthsKernels, entry: 'first_step_scatter' });
-    ctx.dispatch(kernel, grid(ctx, n, kernel), { lengths, src: initial, dst: prev }, { T, B, W });
+    ctx.dispatch(kernel, grid(ctx, n, kernel), { lengths, src: initial, dst: prev }, { T, B, W, src_at: initialAt });
   } else {
     const first = reverse ? T - 1 : 0;
-    copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: first * n });
+    copyBlockInto(prev, initial, { rows: 1, cols: n, srcStride: 0, srcOffset: initialAt, dstStride: 0, dstOffset: first * n });
   }
   return prev;
 }
 
 /**
- * The end of BPTT, shared by all cells. dGatesX [T, B, G*H] is the gradient of the input-side pre-activations,
- * dGatesH that of the recurrent side (they differ only for GRU's n gate); hPrev [T, B, P] the states each step
- * started from (P = H unless projected); dh (and dc) the gradient left for h0 (c0). Everything accumulates into
- * the sink.
+ * The end of BPTT of direction d, shared by all cells. dGatesX [T, B, G*H] is the gradient of the input-side
+ * pre-activations, dGatesH that of the recurrent side (they differ only for GRU's n gate); hPrev [T, B, P] the
+ * states each step started from (P = H unless projected). Everything accumulates into the sink. The gradients of
+ * h0 and c0 (all directions) are passed by the caller.
  */
-export function finishRecurrentBackward(
-  sink: GradSink,
-  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; dh: Tensor; dc?: Tensor | null; T: number; B: number; H: number; P: number; G: number },
+export function finishDirectionBackward(
+  sink: GradSink, dir: number,
+  g: { dGatesX: Tensor; dGatesH: Tensor; hPrev: Tensor; T: number; B: number; H: number; P: number; G: number },
 ): void {
   const rows = g.T * g.B;
   const GH = g.G * g.H;
-  if (sink.needs(CellInput.WHH)) {
-    const dW = sink.write(CellInput.WHH);
+  if (sink.needs(dirInput(dir, DirInput.WHH))) {
+    const dW = sink.write(dirInput(dir, DirInput.WHH));
     matmulInto(dW.grad, g.dGatesH, g.hPrev, GH, g.P, rows, { transA: true, accumulate: dW.accumulate }); // [GH, TB]·[TB, P]
   }
-  if (sink.needs(CellInput.BIH)) {
-    const dbIH = sink.write(CellInput.BIH);
+  if (sink.needs(dirInput(dir, DirInput.BIH))) {
+    const dbIH = sink.write(dirInput(dir, DirInput.BIH));
     sumRowsInto(dbIH.grad, g.dGatesX, rows, GH, dbIH.accumulate);
   }
-  if (sink.needs(CellInput.BHH)) {
-    const dbHH = sink.write(CellInput.BHH);
+  if (sink.needs(dirInput(dir, DirInput.BHH))) {
+    const dbHH = sink.write(dirInput(dir, DirInput.BHH));
     sumRowsInto(dbHH.grad, g.dGatesH, rows, GH, dbHH.accumulate);
   }
-  // Handed over after their last read here: they become those inputs' gradients unless some already exist.
-  if (sink.needs(CellInput.XProj)) sink.pass(CellInput.XProj, g.dGatesX);
-  if (sink.needs(CellInput.H0)) sink.pass(CellInput.H0, g.dh);
-  if (g.dc && sink.needs(CellInput.C0)) sink.pass(CellInput.C0, g.dc);
+  // Handed over after its last read here: it becomes xProj's gradient unless one already exists.
+  const x = dirInput(dir, DirInput.XProj);
+  if (sink.needs(x)) sink.pass(x, g.dGatesX);
 }

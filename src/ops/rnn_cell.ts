@@ -1,46 +1,64 @@
-// Fused Elman RNN over a sequence (shaders/rnn_cell.wgsl): one dispatch per step forward and backward.
+// Fused Elman RNN over a sequence (shaders/rnn_cell.wgsl): one dispatch per step forward and backward, for one
+// direction or both directions of a bidirectional layer.
 import rnnSource from '../../shaders/rnn_cell.wgsl?raw';
 import { record } from '../core/autograd.js';
 import {
-  type SequenceArgs, type SequenceResult, checkSequenceArgs, finalState, previousStates, lengthsBinding,
-  finishRecurrentBackward, stateGradBuffers, cellSource, forwardSteps, backwardSteps,
+  type SequenceArgs, type SequenceResult, type LayerArgs, type LayerResult, CellInput, asLayer, checkLayerArgs, tapeInputs,
+  recurrentWeights, finalStates, previousStates, lengthsBinding, finishDirectionBackward, stateGradBuffers, cellSource,
+  forwardSteps, backwardSteps,
 } from './recurrence.js';
 
 const FILE = 'rnn_cell.wgsl';
 const source = cellSource(rnnSource);
 
 export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'): SequenceResult {
-  const dims = checkSequenceArgs(args, 'rnn');
-  const { T, B, H } = dims;
-  const { xProj, wHH, bIH, bHH, reverse } = args;
-  const ctx = xProj.ctx;
-  const h0 = args.h0 ?? ctx.zeros([B, H], 'float32', 'h0');
-  const hasBias = bIH !== null && bHH !== null;
+  return rnnLayer(asLayer(args), nonlinearity);
+}
+
+export function rnnLayer(args: LayerArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'): LayerResult {
+  const checked = checkLayerArgs(args, 'rnn');
+  const { T, B, H, D } = checked;
+  const { dirs, reverse } = args;
+  const ctx = dirs[0].xProj.ctx;
+  const weights = recurrentWeights(ctx, args, checked, 1);
+  const dims = weights.dims;
+  const h0 = args.h0 ?? ctx.zeros([D, B, H], 'float32', 'h0');
+  const hasBias = dirs[0].bIH !== null && dirs[0].bHH !== null;
   const lengths = args.lengths ?? null;
   const lens = lengthsBinding(ctx, lengths);
   const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, HAS_LENGTHS: lens.HAS_LENGTHS };
-  const output = ctx.empty([T, B, H], 'float32', 'rnn-output');
+  const output = ctx.empty([T, B, D * H], 'float32', 'rnn-output');
   const forward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_forward', constants });
   const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
-  const unused = ctx.dummyBuffer();
+  const xprojRev = (dirs[1] ?? dirs[0]).xProj;
   forwardSteps(ctx, forward, groups, dims, reverse,
-    { xproj: xProj, w_hh: wHH, b_ih: bIH ?? unused, b_hh: bHH ?? unused, h0, out: output, lengths: lens.binding });
-  const hN = finalState(output, reverse ? 0 : T - 1, B, H, lengths, reverse);
+    { xproj: dirs[0].xProj, xproj_rev: xprojRev, w_hh: weights.wHH, b_ih: weights.bIH, b_hh: weights.bHH, h0, out: output, lengths: lens.binding });
+  const { hN } = finalStates(output, null, dims, reverse, lengths);
 
-  const saved = lengths ? [output, h0, wHH, lengths] : [output, h0, wHH];
-  record('RNN', [xProj, wHH, bIH, bHH, args.h0], [output, hN], saved, ([dOut, dHN], sink, [sOut, sH0, sW, sLengths]) => {
+  const saved = [output, h0, weights.wHH, ...(lengths ? [lengths] : [])];
+  record('RNN', tapeInputs(args), [output, hN], saved, ([dOut, dHN], sink, [sOut, sH0, sW, sLengths]) => {
     const hasDout = dOut !== null;
     const backward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_backward', constants: { ...constants, HAS_DOUT: hasDout ? 1 : 0 } });
-    const dpre = ctx.empty([T, B, H], 'float32', 'rnn-dpre');
-    const dh = stateGradBuffers(ctx, dHN, B, H, 'rnn-dh');
+    const unused = ctx.dummyBuffer();
+    const dpre = dirs.map(() => ctx.empty([T, B, H], 'float32', 'rnn-dpre'));
+    const dpreRev = dpre[1] ?? ctx.empty([1], 'float32', 'rnn-dpre-unused'); // written by no thread when D = 1
+    const dh = stateGradBuffers(ctx, dHN, D * B * H, 'rnn-dh');
     const dh0 = backwardSteps(ctx, backward, groups, dims, reverse, dh.first, dh.buffers, (dhIn, dhOut) => ({
-      w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dpre, states: sOut, lengths: sLengths ?? unused,
+      w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dpre: dpre[0], dpre_rev: dpreRev, states: sOut,
+      lengths: sLengths ?? unused,
     }));
-    const hPrev = previousStates(sOut, sH0, T, B, H, reverse, sLengths);
-    finishRecurrentBackward(sink, { dGatesX: dpre, dGatesH: dpre, hPrev, dh: dh0, ...dims, G: 1 });
+    dirs.forEach((_, d) => {
+      const rev = reverse || d === 1;
+      const hPrev = previousStates(sOut, sH0, d * B * H, dims, H, d, rev, sLengths);
+      finishDirectionBackward(sink, d, { dGatesX: dpre[d], dGatesH: dpre[d], hPrev, ...dims, G: 1 });
+      hPrev.dispose();
+    });
+    if (sink.needs(CellInput.H0)) sink.pass(CellInput.H0, dh0);
     dh.dispose();
-    for (const t of [dpre, hPrev]) t.dispose();
+    for (const t of [...dpre, dpreRev]) t.dispose();
   });
-  if (h0 !== args.h0) h0.dispose(); // the tape keeps its own view
+  // The tape keeps its own views.
+  if (h0 !== args.h0) h0.dispose();
+  weights.packed?.dispose();
   return { output, hN };
 }

@@ -46,23 +46,23 @@ export class Adam extends Optimizer {
   protected update(active: readonly ActiveParam[]): void {
     const ctx = this.ctx;
     const [beta1, beta2] = this.betas;
-    // Per-step scalars (lr / bc1 and sqrt(bc2), computed in float64 as PyTorch does in Python) go in a storage
-    // table indexed by the parameter's slot, so the uniform of each parameter is the same at every step.
-    const table = new Float32Array(2 * this.params.length);
-    const states = active.map(({ param, index }) => {
+    const states = active.map(({ param }) => {
       let state = this.states.get(param);
       if (!state) {
         state = { m: ctx.zeros(param.shape, 'float32', 'adam-m'), v: ctx.zeros(param.shape, 'float32', 'adam-v'), step: 0 };
         this.states.set(param, state);
       }
-      state.step++;
-      const bc1 = 1 - beta1 ** state.step;
-      const bc2 = 1 - beta2 ** state.step;
-      table[2 * index] = this.lr / bc1;
-      table[2 * index + 1] = Math.sqrt(bc2);
       return state;
     });
-    const hyper = ctx.tensor(table, [table.length]);
+    // Per-step scalars (lr / bc1 and sqrt(bc2), computed in float64 as PyTorch does in Python) by parameter slot.
+    const hyper = this.perStepTable(2 * this.params.length, (table) => {
+      active.forEach(({ index }, k) => {
+        const state = states[k];
+        state.step++;
+        table[2 * index] = this.lr / (1 - beta1 ** state.step);
+        table[2 * index + 1] = Math.sqrt(1 - beta2 ** state.step);
+      });
+    });
     active.forEach(({ param, grad, index }, k) => {
       dispatchOptim(ctx, 'adam_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
         n: param.numel,
@@ -74,7 +74,6 @@ export class Adam extends Optimizer {
         weight_decay: this.weightDecay,
       });
     });
-    hyper.dispose(); // its buffer is reused only after the submit that ends step()
   }
 
   protected disposeState(): void {

@@ -37,22 +37,25 @@ export class AdamW extends Optimizer {
   protected update(active: readonly ActiveParam[]): void {
     const ctx = this.ctx;
     const [beta1, beta2] = this.betas;
-    // Per-step scalars, in float64 as PyTorch computes them in Python, in a table indexed by the parameter's slot
-    // (so the uniform of each parameter is the same at every step): 1 - lr·wd, lr / bc1, sqrt(bc2).
-    const table = new Float32Array(3 * this.params.length);
-    const states = active.map(({ param, index }) => {
+    // Per-step scalars, in float64 as PyTorch computes them in Python, by parameter slot: 1 - lr·wd, lr / bc1,
+    // sqrt(bc2).
+    const states = active.map(({ param }) => {
       let state = this.states.get(param);
       if (!state) {
         state = { m: ctx.zeros(param.shape, 'float32', 'adamw-m'), v: ctx.zeros(param.shape, 'float32', 'adamw-v'), step: 0 };
         this.states.set(param, state);
       }
-      state.step++;
-      table[3 * index] = 1 - this.lr * this.weightDecay;
-      table[3 * index + 1] = this.lr / (1 - beta1 ** state.step);
-      table[3 * index + 2] = Math.sqrt(1 - beta2 ** state.step);
       return state;
     });
-    const hyper = ctx.tensor(table, [table.length]);
+    const hyper = this.perStepTable(3 * this.params.length, (table) => {
+      active.forEach(({ index }, k) => {
+        const state = states[k];
+        state.step++;
+        table[3 * index] = 1 - this.lr * this.weightDecay;
+        table[3 * index + 1] = this.lr / (1 - beta1 ** state.step);
+        table[3 * index + 2] = Math.sqrt(1 - beta2 ** state.step);
+      });
+    });
     active.forEach(({ param, grad, index }, k) => {
       dispatchOptim(ctx, 'adamw_step', param.numel, { x: param, grad, m: states[k].m, v: states[k].v, hyper }, {
         n: param.numel,
@@ -64,7 +67,6 @@ export class AdamW extends Optimizer {
         eps: this.eps,
       });
     });
-    hyper.dispose(); // its buffer is reused only after the submit that ends step()
   }
 
   protected disposeState(): void {

@@ -35,6 +35,8 @@ export abstract class Optimizer {
   /** [1] holding lr on the GPU, remade only when lr changes, so uniforms stay the same across steps. */
   private lrTensor: Tensor | null = null;
   private lrTensorValue = NaN;
+  /** perStepTable's buffer. */
+  private table: GPUBuffer | null = null;
 
   protected constructor(params: Iterable<Parameter>, lr: number, protected readonly name: string) {
     if (params instanceof Tensor) {
@@ -97,21 +99,50 @@ export abstract class Optimizer {
       if (param.grad) active.push({ param, grad: checkGrad(param, index, this.name), index });
     });
     if (active.length > 0) this.update(active);
-    this.stepCount++;
+    this.ctx.eachStep(() => this.stepCount++); // a captured step counts its replays too
     this.ctx.flush();
   }
 
   /** Encodes the updates of the parameters that have gradients. */
   protected abstract update(active: readonly ActiveParam[]): void;
 
-  /** lr as a GPU tensor [1]: the `hyper` of the optimizers whose only per-step value is lr (SGD, RMSprop). */
+  /** lr as a GPU tensor [1]: the `hyper` of the optimizers whose only per-step value is lr (SGD, RMSprop). One
+   *  buffer, rewritten when lr changes: checked every step (through eachStep, so a captured step's replays too). */
   protected lrBuffer(): Tensor {
-    if (!this.lrTensor || this.lrTensorValue !== this.lr) {
-      this.lrTensor?.dispose();
-      this.lrTensor = this.ctx.tensor(Float32Array.of(this.lr), [1]);
+    const ctx = this.ctx;
+    if (!this.lrTensor) {
+      this.lrTensor = ctx.tensor(Float32Array.of(this.lr), [1]);
       this.lrTensorValue = this.lr;
     }
-    return this.lrTensor;
+    const lr = this.lrTensor;
+    ctx.eachStep(() => {
+      if (this.lrTensorValue === this.lr) return;
+      this.lrTensorValue = this.lr;
+      // Unsubmitted work never reads it: every step's reads are submitted by the flush that ends step().
+      ctx.writeBuffer(lr.buffer, 0, Float32Array.of(this.lr), true);
+    });
+    return lr;
+  }
+
+  /**
+   * A table of per-step scalars the update kernels read by parameter slot (Adam's lr / bc1, sqrt(bc2)), so every
+   * uniform stays the same from step to step: one plain buffer (not a tensor), refilled by `fill` every step
+   * through eachStep, so a captured step's replays advance it too.
+   */
+  protected perStepTable(length: number, fill: (table: Float32Array) => void): GPUBuffer {
+    const ctx = this.ctx;
+    const table = new Float32Array(length);
+    if (!this.table || this.table.size < table.byteLength) {
+      if (this.table) ctx.pool.release(this.table);
+      this.table = ctx.pool.acquire(table.byteLength, `${this.name}-hyper`);
+    }
+    const buffer = this.table;
+    ctx.eachStep(() => {
+      fill(table);
+      // Unsubmitted work never reads it: every step's reads are submitted by the flush that ends step().
+      ctx.writeBuffer(buffer, 0, table, true);
+    });
+    return buffer;
   }
 
   /** Frees the optimizer's state tensors (moments, momentum buffers); the optimizer cannot step afterwards. */
@@ -120,6 +151,8 @@ export abstract class Optimizer {
     this.disposeState();
     this.lrTensor?.dispose();
     this.lrTensor = null;
+    if (this.table && !this.ctx.isDestroyed) this.ctx.pool.release(this.table);
+    this.table = null;
   }
 
   protected abstract disposeState(): void;
