@@ -5,7 +5,7 @@
 import * as wr from '../src/index.js';
 import { describeError } from './engine.js';
 import { hasStress, parseDict, pickSplit, wordForModel, type Split } from './g2p-data.js';
-import type { G2PEpochPoint, G2PEvent, G2PModelInfo, G2PRequest, G2PSample, G2PTrainSettings } from './g2p-protocol.js';
+import type { G2PEpochPoint, G2PEvent, G2PModelInfo, G2PModelSettings, G2PRequest, G2PSample, G2PTrainSettings } from './g2p-protocol.js';
 
 type Post = (event: G2PEvent, transfer?: Transferable[]) => void;
 
@@ -50,6 +50,8 @@ export class G2PEngine {
   /** Decodes and evaluations in flight: the model is not disposed under them. */
   private predicting: Promise<unknown> = Promise.resolve();
   private transcriptions: Promise<void> = Promise.resolve();
+  /** The kernel warm-up (demo/g2p-engine.ts warmUp): Start waits for it, so the two never share the device. */
+  private warmingUp: Promise<void> = Promise.resolve();
 
   constructor(private readonly post: Post, private readonly context: () => wr.Context | null) {}
 
@@ -59,7 +61,7 @@ export class G2PEngine {
 
   private async dispatch(r: G2PRequest): Promise<void> {
     switch (r.type) {
-      case 'g2p-data': return this.takeData(r.dict);
+      case 'g2p-data': return this.takeData(r.dict, r.warmUp);
       case 'g2p-start': return this.start(r.settings);
       case 'g2p-pause': this.training?.abort.abort(); return;
       case 'g2p-reset': return this.reset();
@@ -71,16 +73,50 @@ export class G2PEngine {
     }
   }
 
-  private takeData(dict: Record<string, string>): void {
+  private async takeData(dict: Record<string, string>, warmUp: { model: G2PModelSettings; beamSize: number } | null): Promise<void> {
     try {
       const entries = parseDict(dict, true);
       if (entries.length === 0) throw new Error('no words in the bundled dictionary');
       this.dict = dict;
+      const ctx = this.context();
+      if (ctx && warmUp) {
+        this.warmingUp = this.warmUp(ctx, entries, warmUp.model, warmUp.beamSize);
+        await this.warmingUp;
+      }
       const words = wr.data.g2pReferences(entries).size;
       const phonemes = new Set(entries.flatMap((e) => e.phonemes.map((p) => p.replace(/\d$/, '')))).size;
       this.post({ type: 'g2p-data', info: `${words.toLocaleString('en-US')} CMUdict words bundled (${entries.length.toLocaleString('en-US')} pronunciations, ${phonemes} phonemes without stress)`, bad: false });
     } catch (e) {
       this.post({ type: 'g2p-data', info: `The bundled dictionary could not be read: ${describeError(e)}`, bad: true });
+    }
+  }
+
+  /**
+   * Compiles the kernels a run of these settings uses (pipelines are cached per context and keyed by flags, not
+   * sizes): a throwaway 8-unit model trains one step, is scored (beam search) and gives one attention map, as
+   * Start, every epoch's validation and Transcribe do. On a software adapter the compiles starve the page's main
+   * thread (see Engine.warmUp); here they happen when the tab is first opened, before its words are reported.
+   */
+  private async warmUp(ctx: wr.Context, entries: wr.data.G2PEntry[], m: G2PModelSettings, beamSize: number): Promise<void> {
+    const few = entries.slice(0, 4);
+    const vocabs = wr.data.g2pVocabs(few);
+    const model = new wr.seq2seq.Seq2Seq(ctx, {
+      srcVocabSize: vocabs.graphemes.size, tgtVocabSize: vocabs.phonemes.size, embedSize: 8, hiddenSize: 8, numLayers: m.numLayers, attention: m.attention, seed: 0,
+    });
+    const opt = new wr.optim.Adam(model.parameters(), { lr: 0.01 });
+    try {
+      const [batch] = wr.data.g2pBatches(few, vocabs, { batchSize: few.length });
+      const loss = wr.seq2seq.seq2seqStep(model, opt, batch!, { pad: PAD, clip: 1 });
+      await loss.read();
+      loss.dispose();
+      await wr.seq2seq.evaluateG2P(model, few, vocabs, { beamSize });
+      const [hyp] = await wr.seq2seq.transcribe(model, vocabs, [few[0]!.word], { beamSize });
+      await wr.seq2seq.attentionMap(model, vocabs, few[0]!.word, hyp!);
+    } catch {
+      /* only an optimisation: Start reports what is wrong */
+    } finally {
+      opt.dispose();
+      model.dispose();
     }
   }
 
@@ -125,6 +161,7 @@ export class G2PEngine {
   }
 
   private async start(s: G2PTrainSettings): Promise<void> {
+    await this.warmingUp;
     const ctx = this.context();
     if (!ctx || this.training) return;
     let createdHere = false;

@@ -48,8 +48,8 @@ export interface G2PSample {
 }
 
 export type G2PRequest =
-  /** The bundled words (the page imports them; the engine parses and keeps them). */
-  | { type: 'g2p-data'; dict: Record<string, string> }
+  /** The bundled words (the page imports them; the engine parses and keeps them, and compiles the kernels of warmUp). */
+  | { type: 'g2p-data'; dict: Record<string, string>; warmUp: { model: G2PModelSettings; beamSize: number } | null }
   | { type: 'g2p-start'; settings: G2PTrainSettings }
   | { type: 'g2p-pause' }
   | { type: 'g2p-reset' }

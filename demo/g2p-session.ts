@@ -60,7 +60,14 @@ export class G2PSession {
     this.dataRequested = true;
     try {
       const { default: dict } = await import('virtual:cmudict-subset');
-      this.post({ type: 'g2p-data', dict });
+      let warmUp = null;
+      try {
+        const s = readG2PSettings();
+        warmUp = { model: s.model, beamSize: s.beamSize };
+      } catch {
+        /* a bad field: no warm-up, Start will name it */
+      }
+      this.post({ type: 'g2p-data', dict, warmUp });
     } catch (e) {
       this.dataRequested = false;
       el.dataInfo.textContent = `Could not load the bundled words: ${describeError(e)}`;
