@@ -44,7 +44,7 @@ export function wordForModel(text: string, graphemes: wr.data.Vocab): string | E
   if (word === '') return new Error('Type a word to transcribe');
   const chars = Array.from(word);
   if (chars.length > 40) return new Error(`"${text.trim()}" has ${chars.length} characters: the demo transcribes words of up to 40`);
-  const unknown = [...new Set(chars.filter((c) => !graphemes.tokenToIdx.has(c) || wr.data.G2P_SPECIALS.includes(c as never)))];
+  const unknown = [...new Set(chars.filter((c) => !graphemes.tokenToIdx.has(c)))];
   if (unknown.length > 0) {
     const alphabet = graphemes.idxToToken.slice(wr.data.G2P_SPECIALS.length).join('');
     return new Error(`"${text.trim()}" has characters the model has no grapheme for (${unknown.map((c) => JSON.stringify(c)).join(' ')}): it knows ${alphabet}`);
