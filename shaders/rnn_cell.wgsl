@@ -84,7 +84,7 @@ fn rnn_step_forward(@builtin(global_invocation_id) gid: vec3u) {
 // Gradient of the pre-activation of unit j in row b at direction d's step t.
 fn dpre_of(d: u32, t: u32, b: u32, j: u32) -> f32 {
   let o = out_at(d, t, b, j);
-  var g = dh_in[(d * p.B + b) * p.H + j];
+  var g = dh_in[p.ds_at + (d * p.B + b) * p.H + j];
   if (HAS_DOUT) { g += dout[o]; }
   let h = states[o];
   if (RELU) { return select(0.0, g, h > 0.0); }
@@ -106,7 +106,7 @@ fn rnn_step_backward(@builtin(global_invocation_id) gid: vec3u) {
   let s = d * p.B * p.H + idx;
   if (t >= row_length(b)) {
     write_dpre(d, t * p.B * p.H + idx, 0.0);
-    dh_out[s] = dh_in[s];
+    dh_out[s] = dh_in[p.ds_at + s];
     return;
   }
   let w0 = d * p.H * p.H;
