@@ -2,7 +2,8 @@
 // 10: row b runs the steps t < len[b]; the forward direction ends at step len[b] − 1 and the reverse direction
 // starts there).
 //   final_h / final_hc: h_N (and c_N) of every direction in one dispatch: direction d's state after its last
-//     processed step of row b (forward: len[b] − 1, or T − 1; reverse: 0)
+//     processed step of row b (forward: len[b] − 1, or T − 1; reverse: 0), into rows [at, at + D) of the stack
+//     of all layers' states (one direction per op; with two, the cell's last steps write them, step_finals.wgsl)
 //   first_step_scatter: steps[t, b, k] = state[b, k] for t in [len[b] − 1, T)
 //     (h0 into the reverse direction's previous states: until its first step a row is at h0)
 

@@ -1,7 +1,8 @@
 // nn.RNN, nn.GRU, nn.LSTM with PyTorch's options, parameter names, layouts, gate orders and initialisation.
 // Each layer and direction: one input projection for all T steps (a matmul, or a column gather from W_ih for
 // token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step for both
-// directions of a bidirectional layer together (LSTM with projSize: one per direction).
+// directions of a bidirectional layer together (LSTM with projSize: one per direction). The final states of all
+// layers are written in place into the returned [L·D, B, ·] h_N (and c_N): no concatenation.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
 import { shapeString } from '../core/shape.js';

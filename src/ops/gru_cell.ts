@@ -7,11 +7,12 @@ import { copyBlockInto } from './layout.js';
 import {
   type SequenceArgs, type SequenceResult, type LayerArgs, type LayerResult, CellInput, asLayer, checkLayerArgs, tapeInputs,
   recurrentWeights, finalStates, previousStates, lengthsBinding, finishDirectionBackward, cellSource, forwardSteps, backwardSteps,
-  finalGradAt, passStackGrads,
+  finalGradAt, passStackGrads, foldedCellSource, stepForward,
 } from './recurrence.js';
 
 const FILE = 'gru_cell.wgsl';
 const source = cellSource(gruSource);
+const sources = { one: source, both: foldedCellSource(gruSource) };
 
 export function gruSequence(args: SequenceArgs): SequenceResult {
   return gruLayer(asLayer(args));
@@ -41,16 +42,17 @@ export function gruLayer(args: LayerArgs): LayerResult {
   } else {
     gates = h0 ? h0.view([n]) : ctx.empty([1], 'float32', 'gru-gates');
   }
+  const step = stepForward(ctx, FILE, sources, weights, args.stack, false);
   const forward = ctx.kernel({
-    file: FILE, source, entry: 'gru_step_forward',
+    file: step.file, source: step.source, entry: 'gru_step_forward',
     constants: { HAS_BIAS: hasBias ? 1 : 0, SAVE: save ? 1 : 0, HAS_H0: h0 ? 1 : 0, HAS_LENGTHS: lens.HAS_LENGTHS },
   });
   const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   forwardSteps(ctx, forward, groups, dims, reverse, {
-    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, b_ih: weights.bIH, b_hh: weights.bHH,
+    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, ...step.bindings,
     out: output, gates, lengths: lens.binding,
   });
-  const { hN } = finalStates(output, null, dims, reverse, lengths, args.stack);
+  const { hN } = step.finals ?? finalStates(output, null, dims, reverse, lengths, args.stack);
 
   const saved = [output, gates, weights.wHH, ...(lengths ? [lengths] : [])];
   record('GRU', tapeInputs(args), [output, hN], saved, ([dOut, dHN], sink, [sOut, sGates, sW, sLengths]) => {

@@ -11,11 +11,12 @@ import { grid } from './grid.js';
 import {
   type SequenceArgs, type SequenceResult, type StepDispatch, type LayerArgs, type LayerResult, CellInput, DirInput, dirInput, asLayer,
   checkLayerArgs, tapeInputs, recurrentWeights, finalStates, previousStates, lengthsBinding, finishDirectionBackward, cellSource,
-  forwardSteps, backwardSteps, finalGradAt, passStackGrads,
+  forwardSteps, backwardSteps, finalGradAt, passStackGrads, foldedCellSource, stepForward,
 } from './recurrence.js';
 
 const FILE = 'lstm_cell.wgsl';
 const source = cellSource(lstmSource);
+const sources = { one: source, both: foldedCellSource(lstmSource) };
 /** Batch rows and hidden units per workgroup (TB and TU in the shader). */
 const TILE_B = wgslConstant(source, 'TB');
 const TILE_U = wgslConstant(source, 'TU');
@@ -62,19 +63,24 @@ export function lstmLayer(args: LayerArgs): LayerResult {
       if (src !== state) src.dispose();
     }
   }
-  const forward = ctx.kernel({ file: FILE, source, entry: 'lstm_step_forward', constants: { ...constants, HAS_BIAS: hasBias ? 1 : 0 } });
+  const step = stepForward(ctx, FILE, sources, weights, args.stack, true);
+  const forward = ctx.kernel({ file: step.file, source: step.source, entry: 'lstm_step_forward', constants: { ...constants, HAS_BIAS: hasBias ? 1 : 0 } });
   let project: StepDispatch | undefined;
   if (wHR) {
     const kernel = ctx.kernel({ file: FILE, source, entry: 'lstm_project_forward', constants });
     project = { kernel, groups: grid(ctx, B * P, kernel), bindings: { units, w_hr: wHR, out: output, lengths: lens.binding } };
   }
   forwardSteps(ctx, forward, groups, dims, reverse, {
-    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, b_ih: weights.bIH, b_hh: weights.bHH,
+    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, ...step.bindings,
     out: output, units, lengths: lens.binding,
   }, project);
-  const cells = units.view([D * T * B * H]); // the head of `units`
-  const { hN, cN } = finalStates(output, cells, dims, reverse, lengths, args.stack);
-  cells.dispose();
+  let finals = step.finals;
+  if (!finals) {
+    const cells = units.view([D * T * B * H]); // the head of `units`
+    finals = finalStates(output, cells, dims, reverse, lengths, args.stack);
+    cells.dispose();
+  }
+  const { hN, cN } = finals;
 
   const saved = [output, units, weights.wHH];
   const lengthsAt = lengths ? saved.push(lengths) - 1 : -1;

@@ -2,13 +2,16 @@
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
 // A cell op runs one direction, or both directions of a bidirectional layer in one dispatch per step (D = 2,
-// shaders/recurrence.wgsl). Variable-length batches (API.md 10) live here too: each row b runs the steps
+// shaders/recurrence.wgsl), whose last steps then write the final states too (shaders/step_finals.wgsl; one
+// direction gathers them after the steps, finalStates). Variable-length batches (API.md 10) live here too: each row b runs the steps
 // t < lengths[b]; the cell kernels skip the rest (zeros forward, the state gradient passed through backward),
 // and the state copies below pick each row's own last (forward) or first (reverse) step (shaders/lengths.wgsl).
 import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
 import activationSnippet from '../../shaders/activation.wgsl?raw';
 import lengthsSource from '../../shaders/lengths.wgsl?raw';
 import directionsSource from '../../shaders/directions.wgsl?raw';
+import stepBiasesSnippet from '../../shaders/step_biases.wgsl?raw';
+import stepFinalsSnippet from '../../shaders/step_finals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
 import { wgslConstant, withSnippets } from '../core/wgsl.js';
@@ -104,14 +107,37 @@ export function asLayer(a: SequenceArgs): LayerArgs {
 /** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
 export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
 
-/** A cell's WGSL with the shared recurrence and (NaN-propagating) activation snippets appended. */
+/** A cell's WGSL with the shared recurrence and (NaN-propagating) activation snippets appended, and the forward
+ *  step's biases as their own bindings (shaders/step_biases.wgsl): every kernel of one direction per dispatch. */
 export function cellSource(source: string): string {
-  return withSnippets(source, recurrenceSnippet, activationSnippet);
+  return withSnippets(source, recurrenceSnippet, activationSnippet, stepBiasesSnippet);
+}
+
+/** The same cell for the forward step of both directions in one dispatch (D = 2): the biases read from the
+ *  packed W_hh and the final states written by each row's last step (shaders/step_finals.wgsl). */
+export function foldedCellSource(source: string): string {
+  return withSnippets(source, recurrenceSnippet, activationSnippet, stepFinalsSnippet);
+}
+
+/** The forward step kernel's file, source and the bindings 4 and 5 it takes besides the cell's own: the biases
+ *  (D = 1, the final states gathered after the steps by finalStates) or the final states themselves (D = 2, as
+ *  finalStates would return them; `finals` is then set). */
+export function stepForward(ctx: Context, file: string, sources: { one: string; both: string }, w: RecurrentWeights,
+  stack: StateStack | null | undefined, withCells: boolean): { file: string; source: string; bindings: Bindings; finals: { hN: Tensor; cN?: Tensor } | null } {
+  const { D, B, P, H } = w.dims;
+  if (D === 1) return { file, source: sources.one, bindings: { b_ih: w.bIH, b_hh: w.bHH }, finals: null };
+  const target = (s: Tensor | null | undefined, W: number) => (s ? s.view(s.shape) : ctx.empty([D, B, W], 'float32', 'state'));
+  const hN = target(stack?.hN, P);
+  const cN = withCells ? target(stack?.cN, H) : undefined;
+  return {
+    file: `${file} (both directions)`, source: sources.both,
+    bindings: { final_h: hN, ...(cN ? { final_c: cN } : {}) }, finals: { hN, ...(cN ? { cN } : {}) },
+  };
 }
 
 /** A cell kernel's sizes (its StepParams without the steps): hidden units H, state features P (= H unless an
- *  LSTM projects), directions D, where the biases start in their bindings. */
-export interface Dims { T: number; B: number; H: number; P: number; D: number; b_ih_at: number; b_hh_at: number }
+ *  LSTM projects), directions D, where the biases start in their bindings, the op's first row of a state stack. */
+export interface Dims { T: number; B: number; H: number; P: number; D: number; b_ih_at: number; b_hh_at: number; state_at: number }
 
 /** Tape inputs of every cell op: h0, c0, then per direction d the five at dirInput(d, ·), then the state stack's
  *  h_N and c_N at stackInput(D, ·). */
@@ -200,7 +226,7 @@ export function checkLayerArgs(a: LayerArgs, mode: CellMode): Dims {
       }
     }
   }
-  return { T, B, H, P, D, b_ih_at: 0, b_hh_at: 0 };
+  return { T, B, H, P, D, b_ih_at: 0, b_hh_at: 0, state_at: a.stack?.at ?? 0 };
 }
 
 /** W_hh and the biases as the kernels bind them: a direction's own tensors, or both directions packed into one
