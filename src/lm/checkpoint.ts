@@ -19,7 +19,9 @@ export const CHECKPOINT_LIMITS = {
   numLayers: 16,
   hiddenSize: 8192,
   vocabSize: 65536,
-  /** Largest file read at all (the demo checks a file's size before reading it). */
+  /** Largest model file (the demo checks a file's size against it before reading it, readCheckpoint its bytes).
+   *  readCheckpoint then calls loadSafetensors with its default maxBytes, MAX_WEIGHTS_BYTES (256 MiB): that lower
+   *  cap is the one in effect there. */
   fileBytes: 1024 * 1024 * 1024,
 } as const;
 
