@@ -5,6 +5,7 @@
 // bounded before anything is built, so a small hostile file cannot ask for a huge model.
 import type { Context } from '../core/context.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { MAX_WEIGHTS_BYTES } from '../io/limits.js';
 import { Vocab } from '../data/vocab.js';
 import type { CellMode } from '../nn/rnn.js';
 import { CELLS, cellOfGates } from '../ops/recurrence.js';
@@ -19,10 +20,9 @@ export const CHECKPOINT_LIMITS = {
   numLayers: 16,
   hiddenSize: 8192,
   vocabSize: 65536,
-  /** Largest model file (the demo checks a file's size against it before reading it, readCheckpoint its bytes).
-   *  readCheckpoint then calls loadSafetensors with its default maxBytes, MAX_WEIGHTS_BYTES (256 MiB): that lower
-   *  cap is the one in effect there. */
-  fileBytes: 1024 * 1024 * 1024,
+  /** Largest model file: the weights-file cap of wr.io (the demo checks a file's size against it before reading
+   *  it; readCheckpoint and loadSafetensors check its bytes). */
+  fileBytes: MAX_WEIGHTS_BYTES,
 } as const;
 
 export interface CharRNNConfig {
