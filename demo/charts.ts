@@ -4,7 +4,7 @@ import { el, fmtEpochs, fmtInt, fmtPerplexity } from './dom.js';
 import type { EpochPoint } from './protocol.js';
 import { epochChart, lossChart, trainingHistory } from './chart-history.js';
 
-const history = trainingHistory<EpochPoint>({
+export const history = trainingHistory<EpochPoint>({
   el,
   epochPlot: epochChart(
     el.chart,

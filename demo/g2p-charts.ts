@@ -8,7 +8,7 @@ import { epochChart, lossChart, trainingHistory } from './chart-history.js';
 
 const pct = (_u: uPlot, v: number | null) => (v == null ? '–' : fmtPercent(v));
 
-const history = trainingHistory<G2PEpochPoint>({
+export const g2pHistory = trainingHistory<G2PEpochPoint>({
   el,
   epochPlot: epochChart(
     el.chart,
@@ -37,4 +37,4 @@ export const {
   setModelEpochs: setG2PModelEpochs,
   clear: clearG2PHistory,
   setProgress: setG2PProgress,
-} = history;
+} = g2pHistory;
