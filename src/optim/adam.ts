@@ -3,17 +3,11 @@ import type { Parameter } from '../core/tensor.js';
 import type { Context } from '../core/context.js';
 import { dispatchOptim } from './kernels.js';
 import type { ActiveParam } from './optimizer.js';
-import { AdamBase, type AdamState } from './adam_base.js';
+import { AdamBase, type AdamBaseOptions, type AdamState } from './adam_base.js';
 
 export type { AdamState } from './adam_base.js';
 
-export interface AdamOptions {
-  /** Learning rate (default 1e-3). */
-  lr?: number;
-  /** Coefficients of the running averages of the gradient and its square, each in [0, 1) (default [0.9, 0.999]). */
-  betas?: readonly [number, number];
-  /** Added to the denominator (default 1e-8). */
-  eps?: number;
+export interface AdamOptions extends AdamBaseOptions {
   /** L2 penalty added to the gradient (default 0; this is Adam's, not AdamW's, weight decay). */
   weightDecay?: number;
 }

@@ -5,9 +5,13 @@ import type { Context } from '../core/context.js';
 import { nonNegativeNumber } from '../core/validate.js';
 import { Optimizer, checkBetas, type ActiveParam } from './optimizer.js';
 
+/** The options Adam and AdamW share; each documents its own weightDecay. */
 export interface AdamBaseOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square, each in [0, 1) (default [0.9, 0.999]). */
   betas?: readonly [number, number];
+  /** Added to the denominator (default 1e-8). */
   eps?: number;
   weightDecay?: number;
 }
