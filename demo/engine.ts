@@ -5,6 +5,9 @@ import * as wr from '../src/index.js';
 import { decodeTextFile, prefixesFor } from './corpus.js';
 import { checkLimits } from './limits.js';
 import type { EngineEvent, EpochPoint, GenerateSettings, ModelInfo, Request, SampleSettings, TrainSettings } from './protocol.js';
+import { InFlight, LossStream, describeError, loadFailure, newTraining, stopForReset, transferable, yieldToEventLoop, type Training } from './engine-core.js';
+
+export { describeError } from './engine-core.js';
 
 type Post = (event: EngineEvent, transfer?: Transferable[]) => void;
 
@@ -20,33 +23,10 @@ interface Run {
   done: number; // full epochs trained so far
 }
 
-/** Per-step messages are gathered and sent at most this often, so a fast GPU does not flood the page. */
-const STREAM_MS = 100;
-
-export function describeError(e: unknown): string {
-  if (e instanceof wr.GPUError) return `GPU error: ${e.message}`;
-  if (e instanceof wr.NonFiniteLossError) return `${e.message}. Reset to start from fresh weights.`;
-  if (e instanceof Error) return e.message;
-  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
-  return String(e);
-}
-
 export function describeAdapter(info: GPUAdapterInfo | null, software: boolean): string {
   if (!info) return 'GPU adapter (no details)';
   const text = wr.describeAdapter(info, ' · ') || 'GPU adapter (details hidden by the browser)';
   return software ? `${text} (software fallback: slow)` : text;
-}
-
-/** Lets other messages (Pause, Generate) in between steps: a macrotask, without setTimeout's 4 ms clamp. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -64,11 +44,11 @@ export class Engine {
   /** Kept across Pause/Resume so Adam's moments and step count carry on exactly. */
   private optimizer: { kind: 'sgd' | 'adam'; opt: wr.optim.Optimizer } | null = null;
   private run: Run | null = null;
-  private training: { abort: AbortController; done: Promise<void>; resetting: boolean } | null = null;
+  private training: Training | null = null;
   private epochsTrained = 0;
   private lastPerplexity: number | null = null;
   /** Predictions in flight (samples, generation): the model is not disposed under them. */
-  private predicting: Promise<unknown> = Promise.resolve();
+  private readonly predicting = new InFlight();
   /** Generations run one after another, in the order asked. */
   private generations: Promise<void> = Promise.resolve();
   /** The page's starting settings, whose kernels init() compiles (again after a device loss). */
@@ -254,11 +234,6 @@ export class Engine {
     this.lastPerplexity = null;
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.predicting = Promise.all([this.predicting, work.catch(() => undefined)]);
-    return work;
-  }
-
   // ---- training ----------------------------------------------------------------------------------------------
 
   private stopped(error: string | null, cleared = false): void {
@@ -304,22 +279,17 @@ export class Engine {
     const run = this.run;
     const model = this.model!;
     const batches = wr.data.numBatches(indices.length, settings.batchSize, settings.numSteps, settings.sampling);
-    const abort = new AbortController();
     const inFlight: Promise<unknown>[] = [];
     let stepInEpoch = 0;
     let epochsThisCall = 0;
-    let losses: [number, number][] = [];
-    let lastSent = 0;
-    const flush = (force: boolean) => {
-      const now = performance.now();
-      if (!force && now - lastSent < STREAM_MS) return;
-      lastSent = now;
+    const stream = new LossStream((losses) => {
       this.post({ type: 'progress', step: stepInEpoch, batches });
       if (losses.length) this.post({ type: 'losses', points: losses });
-      losses = [];
-    };
+    });
+    const flush = (force: boolean) => stream.flush(force);
     const epochAtStart = () => this.epochsTrained;
-    const training = { abort, done: Promise.resolve(), resetting: false };
+    const training = newTraining();
+    const { abort } = training;
     training.done = (async () => {
       let error: string | null = null;
       try {
@@ -332,7 +302,7 @@ export class Engine {
           optimizer: this.optimizerFor(model, settings.optimizer, settings.lr),
           sampling: settings.sampling,
           signal: abort.signal,
-          onStepLoss: ({ step, loss }) => losses.push([epochAtStart() + step / Math.max(1, batches), loss]),
+          onStepLoss: ({ step, loss }) => stream.push(epochAtStart() + step / Math.max(1, batches), loss),
           yieldBetweenSteps: async () => {
             stepInEpoch++;
             flush(false);
@@ -362,7 +332,7 @@ export class Engine {
         error = describeError(e);
         if (createdHere && epochsThisCall === 0) {
           // Nothing was trained (e.g. the corpus is too short for one batch): back to no model.
-          await this.predicting;
+          await this.predicting.settled();
           this.disposeModel();
         }
       } finally {
@@ -379,13 +349,8 @@ export class Engine {
   }
 
   private async reset(): Promise<void> {
-    const t = this.training;
-    if (t) {
-      t.resetting = true;
-      t.abort.abort();
-      await t.done;
-    }
-    await this.predicting;
+    await stopForReset(this.training);
+    await this.predicting.settled();
     this.disposeModel();
     if (this.ctx && !this.usable()) await this.init(); // after a device loss, start over with a new device
     this.post({ type: 'reset-done' });
@@ -401,7 +366,7 @@ export class Engine {
     const items: { prefix: string; text: string | null; error: string | null }[] = [];
     for (const prefix of s.prefixes) {
       try {
-        items.push({ prefix, text: await this.track(m.predict(prefix, s.length, vocab, { temperature: 0 })), error: null });
+        items.push({ prefix, text: await this.predicting.track(m.predict(prefix, s.length, vocab, { temperature: 0 })), error: null });
       } catch (e) {
         if (e instanceof wr.GPUError) throw e;
         items.push({ prefix, text: null, error: describeError(e) });
@@ -418,7 +383,7 @@ export class Engine {
       return;
     }
     try {
-      const text = await this.track(
+      const text = await this.predicting.track(
         m.predict(g.prefix, g.length, vocab, {
           temperature: g.temperature,
           topK: g.topK,
@@ -447,9 +412,9 @@ export class Engine {
       const extra: Record<string, string> = { epochs: String(Math.round(this.epochsTrained * 100) / 100) };
       if (this.corpus) extra.corpus = this.corpus.name;
       if (this.lastPerplexity !== null) extra.perplexity = String(this.lastPerplexity);
-      const bytes = await this.track(wr.lm.saveCheckpoint(m, vocab, extra));
+      const bytes = await this.predicting.track(wr.lm.saveCheckpoint(m, vocab, extra));
       const layers = m.numLayers > 1 ? `-${m.numLayers}x` : '-';
-      const buffer = bytes.buffer.byteLength === bytes.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+      const buffer = transferable(bytes);
       this.post({ type: 'saved', bytes: buffer, filename: `webrnn-${m.cell}${layers}${m.hiddenSize}.safetensors` }, [buffer]);
     } catch (e) {
       this.post({ type: 'save-failed', message: `Could not save the weights: ${describeError(e)}` });
@@ -486,7 +451,7 @@ export class Engine {
       await ctx.checkErrors();
       if (this.training) throw new Error('training started while loading');
       // Success: the loaded model replaces the current one.
-      await this.predicting;
+      await this.predicting.settled();
       this.disposeModel();
       this.model = candidate;
       candidate = null;
@@ -505,8 +470,7 @@ export class Engine {
       this.postCorpusInfo();
     } catch (e) {
       candidate?.dispose();
-      const kept = this.model ? ' The current model is kept.' : '';
-      this.post({ type: 'load-failed', message: `Could not load ${name}: ${describeError(e).replace(/\.$/, '')}.${kept}` });
+      this.post({ type: 'load-failed', message: loadFailure(name, e, this.model !== null) });
     }
   }
 }

@@ -14,7 +14,7 @@ export function readInt(input: HTMLInputElement, name: string, [min, max]: reado
   return v;
 }
 
-function readPositive(input: HTMLInputElement, name: string): number {
+export function readPositive(input: HTMLInputElement, name: string): number {
   const v = Number(input.value);
   if (input.value.trim() === '' || !Number.isFinite(v) || v <= 0) {
     input.focus();
@@ -23,10 +23,14 @@ function readPositive(input: HTMLInputElement, name: string): number {
   return v;
 }
 
+/** A positive number, or undefined when the field is empty or 0 (the setting is off). */
+export function readOptionalPositive(input: HTMLInputElement, name: string): number | undefined {
+  const text = input.value.trim();
+  return text === '' || Number(text) === 0 ? undefined : readPositive(input, name);
+}
+
 export function readSettings(): TrainSettings {
-  const clipText = el.clip.value.trim();
-  let clipTheta: number | undefined;
-  if (clipText !== '' && Number(clipText) !== 0) clipTheta = readPositive(el.clip, 'Clip norm');
+  const clipTheta = readOptionalPositive(el.clip, 'Clip norm');
   return {
     cell: el.cell.value as CellMode,
     numLayers: readInt(el.layers, 'Layers', FORM_BOUNDS.numLayers),

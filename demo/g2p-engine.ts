@@ -3,27 +3,14 @@
 // attention weights for the heat map, and model files as the CLI's --save writes them (wr.seq2seq.saveG2PModel:
 // config and both vocabularies in the metadata). It runs beside the char LM's engine, on the same device.
 import * as wr from '../src/index.js';
-import { describeError } from './engine.js';
+import { InFlight, LossStream, describeError, loadFailure, newTraining, stopForReset, transferable, yieldToEventLoop, type Training } from './engine-core.js';
 import { hasStress, parseDict, pickSplit, wordForModel, type Split } from './g2p-data.js';
 import type { G2PEpochPoint, G2PEvent, G2PModelInfo, G2PModelSettings, G2PRequest, G2PSample, G2PTrainSettings } from './g2p-protocol.js';
 
 type Post = (event: G2PEvent, transfer?: Transferable[]) => void;
 
-const STREAM_MS = 100;
 const SAMPLE_WORDS = 5;
 const PAD = wr.data.G2P_IDS.pad;
-
-/** Lets other messages (Pause, a transcription) in between steps. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 interface Run {
   target: number; // full epochs this run trains
@@ -45,10 +32,10 @@ export class G2PEngine {
   private settings: G2PTrainSettings | null = null;
   private optimizer: wr.optim.Adam | null = null;
   private run: Run | null = null;
-  private training: { abort: AbortController; done: Promise<void>; resetting: boolean } | null = null;
+  private training: Training | null = null;
   private epochsTrained = 0;
   /** Decodes and evaluations in flight: the model is not disposed under them. */
-  private predicting: Promise<unknown> = Promise.resolve();
+  private readonly predicting = new InFlight();
   private transcriptions: Promise<void> = Promise.resolve();
   /** The kernel warm-up (demo/g2p-engine.ts warmUp): Start waits for it, so the two never share the device. */
   private warmingUp: Promise<void> = Promise.resolve();
@@ -130,11 +117,6 @@ export class G2PEngine {
     };
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.predicting = Promise.all([this.predicting, work.catch(() => undefined)]);
-    return work;
-  }
-
   private disposeModel(): void {
     this.optimizer?.dispose();
     this.optimizer = null;
@@ -195,7 +177,7 @@ export class G2PEngine {
     } else {
       this.run.target = Math.max(this.run.done + 1, s.epochs);
     }
-    const training = { abort: new AbortController(), done: Promise.resolve(), resetting: false };
+    const training = newTraining();
     this.training = training;
     training.done = this.trainLoop(ctx, training, s).finally(() => (this.training = null));
     await training.done;
@@ -209,16 +191,11 @@ export class G2PEngine {
     const run = this.run!;
     const signal = training.abort.signal;
     const batchesOf = (epoch: number) => wr.data.g2pBatches(split.train, vocabs, { batchSize: s.batchSize, seed: s.data.seed + epoch });
-    let losses: [number, number][] = [];
-    let lastSent = 0;
-    const flush = (force: boolean) => {
-      const now = performance.now();
-      if (!force && now - lastSent < STREAM_MS) return;
-      lastSent = now;
+    const stream = new LossStream((losses) => {
       if (run.batches) this.post({ type: 'g2p-progress', step: run.next, batches: run.batches.length });
       if (losses.length) this.post({ type: 'g2p-losses', points: losses });
-      losses = [];
-    };
+    });
+    const flush = (force: boolean) => stream.flush(force);
     const splitInfo = `${split.trainWords.toLocaleString('en-US')} training words (${split.train.length.toLocaleString('en-US')} pronunciations), ${split.validWords} validation words`;
     let error: string | null = null;
     // Losses are read two steps behind, so the GPU always has the next step queued and Pause follows it closely.
@@ -229,7 +206,7 @@ export class G2PEngine {
       loss.dispose();
       if (!Number.isFinite(value)) throw new wr.NonFiniteLossError(Math.floor(this.epochsTrained) + 1, step, value);
       run.lossSum += value;
-      losses.push([x, value]);
+      stream.push(x, value);
     };
     try {
       while (run.done < run.target && !signal.aborted) {
@@ -261,10 +238,10 @@ export class G2PEngine {
         run.done++;
         this.epochsTrained = Math.floor(this.epochsTrained) + 1;
         const point: G2PEpochPoint = { x: this.epochsTrained, loss: run.lossSum / Math.max(1, run.steps), per: NaN, wer: NaN };
-        const r = await this.track(wr.seq2seq.evaluateG2P(model, split.valid, vocabs, { beamSize: s.beamSize }));
+        const r = await this.predicting.track(wr.seq2seq.evaluateG2P(model, split.valid, vocabs, { beamSize: s.beamSize }));
         point.per = r.per;
         point.wer = r.wer;
-        const samples = await this.track(this.samples(model, vocabs, split, s.beamSize));
+        const samples = await this.predicting.track(this.samples(model, vocabs, split, s.beamSize));
         this.post({ type: 'g2p-epoch', point, seconds: run.seconds, epochsTrained: this.epochsTrained, samples });
         run.batches = null;
       }
@@ -276,7 +253,7 @@ export class G2PEngine {
     }
     flush(true);
     if (this.epochsTrained === 0 && run.next === 0 && error !== null) {
-      await this.predicting;
+      await this.predicting.settled();
       this.disposeModel();
     }
     this.stopped(error);
@@ -290,13 +267,8 @@ export class G2PEngine {
   }
 
   private async reset(): Promise<void> {
-    const t = this.training;
-    if (t) {
-      t.resetting = true;
-      t.abort.abort();
-      await t.done;
-    }
-    await this.predicting;
+    await stopForReset(this.training);
+    await this.predicting.settled();
     this.disposeModel();
     this.post({ type: 'g2p-reset-done' });
   }
@@ -319,7 +291,7 @@ export class G2PEngine {
         const weights = await wr.seq2seq.attentionMap(model, vocabs, word, phonemes!);
         return { phonemes: phonemes!, weights: weights ? weights.map((row) => Array.from(row)) : null };
       })();
-      const { phonemes, weights } = await this.track(work);
+      const { phonemes, weights } = await this.predicting.track(work);
       this.post({ type: 'g2p-transcribed', id, word, graphemes: Array.from(word), phonemes, weights });
     } catch (e) {
       this.post({ type: 'g2p-transcribe-error', id, message: describeError(e) });
@@ -334,8 +306,8 @@ export class G2PEngine {
       return;
     }
     try {
-      const bytes = await this.track(wr.seq2seq.saveG2PModel(m, vocabs));
-      const buffer = bytes.buffer.byteLength === bytes.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+      const bytes = await this.predicting.track(wr.seq2seq.saveG2PModel(m, vocabs));
+      const buffer = transferable(bytes);
       const c = m.config;
       const name = `webrnn-g2p-${c.attention ? 'attention-' : ''}${c.numLayers > 1 ? `${c.numLayers}x` : ''}${c.hiddenSize}.safetensors`;
       this.post({ type: 'g2p-saved', bytes: buffer, filename: name }, [buffer]);
@@ -356,7 +328,7 @@ export class G2PEngine {
       candidate = loaded.model;
       await ctx.checkErrors();
       if (this.training) throw new Error('training started while loading');
-      await this.predicting;
+      await this.predicting.settled();
       this.disposeModel();
       this.model = candidate;
       candidate = null;
@@ -372,8 +344,7 @@ export class G2PEngine {
       });
     } catch (e) {
       candidate?.dispose();
-      const kept = this.model ? ' The current model is kept.' : '';
-      this.post({ type: 'g2p-load-failed', message: `Could not load ${name}: ${describeError(e).replace(/\.$/, '')}.${kept}` });
+      this.post({ type: 'g2p-load-failed', message: loadFailure(name, e, this.model !== null) });
     }
   }
 }

@@ -2,20 +2,9 @@
 // adapter: on a software renderer, a model small enough that the loss falls within seconds and the first
 // validation PER comes within about half a minute. Word counts beyond the bundled words are the engine's to refuse.
 import { fmtInt } from './dom.js';
-import { readInt } from './form.js';
+import { readInt, readOptionalPositive, readPositive } from './form.js';
 import { g2pEl as el } from './g2p-dom.js';
 import type { G2PTrainSettings } from './g2p-protocol.js';
-
-function readRate(input: HTMLInputElement, name: string, allowZero: boolean): number | undefined {
-  const text = input.value.trim();
-  const v = Number(text);
-  if (allowZero && (text === '' || v === 0)) return undefined;
-  if (text === '' || !Number.isFinite(v) || v <= 0) {
-    input.focus();
-    throw new Error(`${name} must be a positive number (got "${input.value}")`);
-  }
-  return v;
-}
 
 export function readBeam(): number {
   return readInt(el.beam, 'Beam', [1, 16]);
@@ -37,8 +26,8 @@ export function readG2PSettings(): G2PTrainSettings {
     },
     epochs: readInt(el.epochs, 'Epochs', [1, 100000]),
     batchSize: readInt(el.batch, 'Batch', [1, 4096]),
-    lr: readRate(el.lr, 'Learning rate', false)!,
-    clip: readRate(el.clip, 'Clip norm', true),
+    lr: readPositive(el.lr, 'Learning rate'),
+    clip: readOptionalPositive(el.clip, 'Clip norm'),
     beamSize: readBeam(),
   };
 }

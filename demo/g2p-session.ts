@@ -1,27 +1,22 @@
 // The G2P tab as the page sees it: Start / Pause / Reset / Save / Load / Transcribe send requests to the G2P
 // engine, and its answers move the tab's own PageState (demo/state.ts, the char LM's machine) that every button
 // and the status line follow. Transcriptions show the phonemes and the attention heat map.
-import { addG2PEpoch, addG2PLosses, clearG2PHistory, setG2PModelEpochs, setG2PProgress } from './g2p-charts.js';
-import { clearMessage, describeError, download, fmtEpochs, fmtInt, showMessage } from './dom.js';
+import { g2pHistory } from './g2p-charts.js';
+import { describeError, showMessage } from './dom.js';
 import { g2pEl as el } from './g2p-dom.js';
 import { applyG2PAdapterDefaults, readBeam, readG2PSettings } from './g2p-form.js';
-import type { G2PEvent, G2PModelInfo, G2PRequest, G2PSample } from './g2p-protocol.js';
+import type { G2PEpochPoint, G2PEvent, G2PModelInfo, G2PRequest, G2PSample } from './g2p-protocol.js';
 import { clearHeatmap, drawHeatmap } from './heatmap.js';
-import { PageState, controlsFor } from './state.js';
-import { CHECKPOINT_LIMITS } from '../src/lm/checkpoint.js';
+import { SessionCore, type RunInfo } from './session-core.js';
 
 type Post = (request: G2PRequest, transfer?: Transferable[]) => void;
 
-export class G2PSession {
-  readonly state = new PageState();
-  private model: G2PModelInfo | null = null;
-  private epochsTrained = 0;
-  private run: { epoch: number; target: number; batches: number; step: number; split: string } | null = null;
-  private finishedTarget: number | null = null;
+export class G2PSession extends SessionCore<G2PModelInfo, G2PEpochPoint, RunInfo & { split: string }> {
   private transcription = 0;
   private dataRequested = false;
 
   constructor(private readonly post: Post) {
+    super(g2pHistory);
     el.start.addEventListener('click', () => this.start());
     el.pause.addEventListener('click', () => this.state.next('pause') && this.post({ type: 'g2p-pause' }));
     el.reset.addEventListener('click', () => this.state.next('reset') && this.post({ type: 'g2p-reset' }));
@@ -36,7 +31,7 @@ export class G2PSession {
       if (e.key === 'Enter') this.transcribe();
     });
     this.state.onChange(() => this.render());
-    clearG2PHistory();
+    g2pHistory.clear();
     this.render();
   }
 
@@ -75,50 +70,18 @@ export class G2PSession {
     }
   }
 
-  private get hasModel(): boolean {
-    return this.model !== null;
-  }
-
   private start(): void {
-    if (!controlsFor(this.state.phase, this.hasModel).start) return;
-    clearMessage();
-    let settings;
-    try {
-      settings = readG2PSettings();
-    } catch (e) {
-      showMessage(describeError(e));
-      return;
-    }
-    if (!this.model) {
-      clearG2PHistory();
-      this.clearOutputs();
-    }
-    this.run = null;
-    this.state.next('start');
-    this.post({ type: 'g2p-start', settings });
+    const settings = this.beginStart(readG2PSettings);
+    if (settings) this.post({ type: 'g2p-start', settings });
   }
 
   private async loadModel(file: File): Promise<void> {
-    if (!controlsFor(this.state.phase, this.hasModel).load) {
-      showMessage(this.state.phase === 'training' || this.state.phase === 'pausing' ? 'Pause the training before loading a model.' : 'WebGPU is unavailable, so models cannot be loaded here.');
-      return;
-    }
-    if (file.size > CHECKPOINT_LIMITS.fileBytes) {
-      showMessage(`Could not load ${file.name}: it is ${fmtInt.format(file.size)} bytes, over the ${fmtInt.format(CHECKPOINT_LIMITS.fileBytes)}-byte limit for a model file.`);
-      return;
-    }
-    this.state.next('load');
-    try {
-      const bytes = await file.arrayBuffer();
-      this.post({ type: 'g2p-load', name: file.name, bytes }, [bytes]);
-    } catch (e) {
-      showMessage(`Could not read ${file.name}: ${describeError(e)}`);
-      this.state.next('done');
-    }
+    const refused = { pause: 'Pause the training before loading a model.', unavailable: 'WebGPU is unavailable, so models cannot be loaded here.' };
+    await this.sendModelFile(file, refused, (bytes) => this.post({ type: 'g2p-load', name: file.name, bytes }, [bytes]));
   }
 
   private transcribe(): void {
-    if (!controlsFor(this.state.phase, this.hasModel).generate) return;
+    if (!this.controls.generate) return;
     let beamSize: number;
     try {
       beamSize = readBeam();
@@ -131,7 +94,7 @@ export class G2PSession {
     this.post({ type: 'g2p-transcribe', id, word: el.word.value, beamSize });
   }
 
-  private clearOutputs(): void {
+  protected clearOutputs(): void {
     this.transcription++;
     el.output.replaceChildren();
     delete el.output.dataset.state;
@@ -147,51 +110,29 @@ export class G2PSession {
         el.dataInfo.classList.toggle('bad', e.bad);
         return;
       case 'g2p-training':
-        this.model = e.model;
-        this.run = { epoch: e.epoch, target: e.target, batches: e.batches, step: this.run?.epoch === e.epoch ? this.run.step : 0, split: e.split };
-        setG2PModelEpochs(true, this.epochsTrained);
+        this.onTraining(e.model, { epoch: e.epoch, target: e.target, batches: e.batches, split: e.split });
         break;
       case 'g2p-progress':
-        if (this.run) this.run.step = e.step;
-        setG2PProgress(e.step, e.batches);
+        this.onProgress(e.step, e.batches);
         break;
       case 'g2p-losses':
-        addG2PLosses(e.points);
+        g2pHistory.addLosses(e.points);
         return;
       case 'g2p-epoch':
-        this.epochsTrained = e.epochsTrained;
-        addG2PEpoch(e.point, e.seconds);
-        this.renderSamples(e.samples);
-        setG2PProgress(0, 1);
+        this.onEpoch(e.epochsTrained, e.point, e.seconds, () => this.renderSamples(e.samples));
         break;
       case 'g2p-stopped':
-        this.model = e.model;
-        this.epochsTrained = e.epochsTrained;
-        setG2PProgress(0, 1);
-        if (e.error) showMessage(e.error);
-        this.finishedTarget = e.runComplete && this.run ? this.run.target : null;
-        if (!this.model) this.state.next('stopped-idle');
-        else this.state.next(e.runComplete ? 'stopped-ready' : 'stopped-paused');
-        setG2PModelEpochs(this.model !== null, this.epochsTrained);
+        this.onStopped(e);
         break;
       case 'g2p-saved':
-        download(e.bytes, e.filename);
-        showMessage(`Saved ${fmtInt.format(e.bytes.byteLength)} bytes: the G2P model with its config and both vocabularies.`, 'success');
-        this.state.next('done');
+        this.onSaved(e.bytes, e.filename, ': the G2P model with its config and both vocabularies');
         break;
       case 'g2p-save-failed':
       case 'g2p-load-failed':
-        showMessage(e.message);
-        this.state.next('done');
+        this.onFailed(e.message);
         break;
       case 'g2p-loaded':
-        this.model = e.model;
-        this.run = null;
-        this.finishedTarget = null;
-        this.epochsTrained = 0;
-        clearG2PHistory();
-        this.clearOutputs();
-        setG2PModelEpochs(true, 0);
+        this.onLoaded(e.model, 0);
         el.attention.value = e.model.attention ? 'yes' : 'no';
         el.layers.value = String(e.model.numLayers);
         el.embed.value = String(e.model.embedSize);
@@ -200,14 +141,7 @@ export class G2PSession {
         this.state.next('loaded');
         break;
       case 'g2p-reset-done':
-        this.model = null;
-        this.run = null;
-        this.epochsTrained = 0;
-        clearG2PHistory();
-        this.clearOutputs();
-        clearMessage();
-        setG2PModelEpochs(false, 0);
-        this.state.next('reset-done');
+        this.onResetDone();
         break;
       case 'g2p-transcribed':
         if (e.id === this.transcription) this.showTranscription(e.word, e.graphemes, e.phonemes, e.weights);
@@ -253,47 +187,19 @@ export class G2PSession {
   }
 
   private render(): void {
-    const phase = this.state.phase;
-    const c = controlsFor(phase, this.hasModel);
-    el.start.disabled = !c.start;
-    el.start.textContent = c.startLabel;
-    el.pause.disabled = !c.pause;
-    el.reset.disabled = !c.reset;
-    el.save.disabled = !c.save;
-    el.transcribe.disabled = !c.generate;
-    el.loadFile.disabled = !c.load;
-    el.loadLabel.classList.toggle('disabled', !c.load);
-    for (const input of [el.attention, el.layers, el.embed, el.hidden, el.stress]) input.disabled = !c.architecture;
     const m = this.model;
-    el.archHint.textContent = m
+    const archHint = m
       ? `The model: ${m.attention ? 'attention' : 'no attention'} · ${m.numLayers} layer${m.numLayers > 1 ? 's' : ''} · embedding ${m.embedSize} · hidden ${m.hiddenSize} · ` +
         `${m.graphemes} graphemes, ${m.phonemes} phonemes (${m.origin}). Reset to change it.`
       : '';
-    el.status.textContent = this.statusText();
+    const controls = { ...el, generate: el.transcribe, architecture: [el.attention, el.layers, el.embed, el.hidden, el.stress] };
+    const phase = this.renderControls(controls, archHint, {
+      unavailable: 'WebGPU is unavailable: training and transcription are off.',
+      idle: 'No model yet: choose the settings and press Start, or load a model file.',
+      training: (r) => `Training epoch ${r.epoch} of ${r.target} · step ${r.step} of ${r.batches} · ${r.split}`,
+      readyModel: (origin) => `Model ${origin}: transcribe words, or press Start to train it further on the bundled words.`,
+      moreEpochs: () => el.epochs.value,
+    });
     document.body.dataset.g2pPhase = phase;
   }
-
-  private statusText(): string {
-    const origin = this.model?.origin ?? '';
-    switch (this.state.phase) {
-      case 'starting': return 'Starting…';
-      case 'unavailable': return 'WebGPU is unavailable: training and transcription are off.';
-      case 'idle': return 'No model yet: choose the settings and press Start, or load a model file.';
-      case 'training': {
-        const r = this.run;
-        if (!r) return 'Starting the training…';
-        return `Training epoch ${r.epoch} of ${r.target} · step ${r.step} of ${r.batches} · ${r.split}`;
-      }
-      case 'pausing': return 'Pausing after this step…';
-      case 'resetting': return 'Stopping…';
-      case 'saving':
-      case 'loading': return 'Working…';
-      case 'paused': return `Paused after ${fmtEpochs(this.epochsTrained)} epochs: Resume continues the same model (${origin}).`;
-      case 'ready':
-        return this.finishedTarget !== null
-          ? `Finished ${this.finishedTarget} epochs (${origin}): Train more adds ${el.epochs.value} epochs to the same model.`
-          : `Model ${origin}: transcribe words, or press Start to train it further on the bundled words.`;
-    }
-  }
 }
-
