@@ -71,6 +71,8 @@ export class Engine {
   private predicting: Promise<unknown> = Promise.resolve();
   /** Generations run one after another, in the order asked. */
   private generations: Promise<void> = Promise.resolve();
+  /** The page's starting settings, whose kernels init() compiles (again after a device loss). */
+  private warmUpSettings: TrainSettings | null = null;
 
   constructor(private readonly post: Post) {}
 
@@ -82,7 +84,9 @@ export class Engine {
 
   private async dispatch(r: Request): Promise<void> {
     switch (r.type) {
-      case 'init': return this.init();
+      case 'init':
+        this.warmUpSettings = r.warmUp ?? null;
+        return this.init();
       case 'corpus': return this.setCorpus(r.id, r.name, r.bytes, r.mode, r.maxChars);
       case 'corpus-file': return this.takeFile(r.name, r.bytes);
       case 'start': return this.start(r.settings, r.samples);
@@ -111,9 +115,30 @@ export class Engine {
         if (this.ctx !== c || c.isDestroyed) return;
         this.post({ type: 'error', message: `The GPU device was lost (${info.reason || 'unknown reason'}: ${info.message}). Press Reset to start again on a new device.` });
       });
+      if (this.warmUpSettings) await this.warmUp(c, this.warmUpSettings);
       this.post({ type: 'ready', adapter: describeAdapter(c.adapterInfo, c.softwareAdapter), software: c.softwareAdapter });
     } catch (e) {
       this.post({ type: 'unavailable', message: describeError(e), noWebGPU: e instanceof wr.WebGPUUnavailableError });
+    }
+  }
+
+  /**
+   * Compiles the kernels a run of these settings uses (pipelines are cached per context and keyed by flags, not
+   * sizes) by training a throwaway 8-unit model for one epoch and drawing a greedy sample, as Start and every
+   * epoch's samples do. Without it they compile at Start and at the first epoch's end; on a software adapter
+   * that is about a second of CPU in the GPU process's main thread, which Chromium runs at raised priority, so
+   * the page's main thread starves then (tasks of 50–120 ms on 2 cores). A failure here is reported at Start.
+   */
+  private async warmUp(ctx: wr.Context, s: TrainSettings): Promise<void> {
+    const { vocab, indices } = wr.data.charCorpus('abcdefghijklmnopqrstuvwxyz');
+    const model = new wr.lm.CharRNN(ctx, { vocabSize: vocab.size, hiddenSize: 8, cell: s.cell, numLayers: s.numLayers });
+    try {
+      await wr.train(model, indices, { epochs: 1, numSteps: 2, batchSize: 2, lr: s.lr, clipTheta: s.clipTheta, optimizer: s.optimizer, sampling: s.sampling });
+      await model.predict('a', 2, vocab, { temperature: 0 });
+    } catch {
+      /* only an optimisation: Start reports what is wrong */
+    } finally {
+      model.dispose();
     }
   }
 

@@ -6,7 +6,7 @@ import { connectEngine, type EngineLink } from './client.js';
 import { CorpusPicker } from './corpus-picker.js';
 import { clearHistory } from './charts.js';
 import { el, showMessage } from './dom.js';
-import { applyAdapterDefaults } from './form.js';
+import { applyAdapterDefaults, readSettings } from './form.js';
 import { Generation } from './generation.js';
 import type { EngineEvent, Request } from './protocol.js';
 import { Session } from './session.js';
@@ -92,7 +92,13 @@ async function main(): Promise<void> {
     return;
   }
   const preferWorker = new URLSearchParams(location.search).get('worker') !== '0';
-  link = await connectEngine(onEvent, { preferWorker });
+  let warmUp;
+  try {
+    warmUp = readSettings();
+  } catch {
+    warmUp = undefined; // a bad field is named at Start
+  }
+  link = await connectEngine(onEvent, { preferWorker, warmUp });
   el.engineNote.textContent = link.fallbackReason
     ? `Training runs on the page's main thread because ${link.fallbackReason}: the page may stutter while it trains.`
     : 'Training runs in a Web Worker: the page stays responsive while the GPU works.';

@@ -47,7 +47,8 @@ export interface EpochPoint {
 }
 
 export type Request =
-  | { type: 'init' }
+  /** Start WebGPU; with warmUp, first compile the kernels a run of those settings uses (see Engine.warmUp). */
+  | { type: 'init'; warmUp?: TrainSettings }
   /** Decode a text (bytes given) or reuse the last one of this id (or the user's file, id 'file') and split it. */
   | { type: 'corpus'; id: string; name: string; bytes?: ArrayBuffer; mode: CorpusMode; maxChars: number }
   /** A file the user chose: checked and kept as id 'file' when it is text. */

@@ -23,8 +23,7 @@
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;               // [T, B, 3H] direction 0's x·W_ihᵀ
 @group(0) @binding(2) var<storage, read> xproj_rev: array<f32>;           // [T, B, 3H] direction 1's (D = 2)
 @group(0) @binding(3) var<storage, read> w_hh: array<f32>;                // [D, 3H, H]
-@group(0) @binding(4) var<storage, read> b_ih: array<f32>;                // [D, 3H] from p.b_ih_at
-@group(0) @binding(5) var<storage, read> b_hh: array<f32>;                // [D, 3H] from p.b_hh_at
+// Bindings 4 and 5: the biases b_ih, b_hh [D, 3H] (D = 1) or the final states (D = 2): step_biases.wgsl, step_finals.wgsl.
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;           // [T, B, D·H] forward writes, saved for backward
 @group(0) @binding(7) var<storage, read_write> gates: array<f32>;         // [D, T, B, 5H] r, z, n, hn, h (SAVE), then h0 [D, B, H]
 @group(0) @binding(8) var<storage, read> dout: array<f32>;                // [T, B, D·H] upstream gradient of out
@@ -108,12 +107,11 @@ fn gru_step_forward(@builtin(global_invocation_id) gid: vec3u) {
   var hn = 0.0;
   var bn = 0.0;
   if (HAS_BIAS) {
-    let bi = p.b_ih_at + d * 3u * H;
-    let bh = p.b_hh_at + d * 3u * H;
-    ar += b_ih[bi + j] + b_hh[bh + j];
-    az += b_ih[bi + H + j] + b_hh[bh + H + j];
-    bn = b_ih[bi + 2u * H + j];
-    hn = b_hh[bh + 2u * H + j];  // b_hn sits inside r ⊙ (·), unlike b_in
+    let bd = d * 3u * H;
+    ar += bias_ih(bd + j) + bias_hh(bd + j);
+    az += bias_ih(bd + H + j) + bias_hh(bd + H + j);
+    bn = bias_ih(bd + 2u * H + j);
+    hn = bias_hh(bd + 2u * H + j);  // b_hn sits inside r ⊙ (·), unlike b_in
   }
   let w0 = d * 3u * H * H;
   for (var k = 0u; k < H; k++) {
@@ -126,7 +124,9 @@ fn gru_step_forward(@builtin(global_invocation_id) gid: vec3u) {
   let z = safe_sigmoid(az);
   let n = safe_tanh(an + bn + r * hn);
   let h = h_before(d, b, j, from_h0);
-  out[out_at(d, t, b, j)] = (1.0 - z) * n + z * h;
+  let h_new = (1.0 - z) * n + z * h;
+  out[out_at(d, t, b, j)] = h_new;
+  keep_final_h(d, b, j, h_new);
   if (SAVE) {
     gates[g] = r;
     gates[g + H] = z;

@@ -2,7 +2,8 @@
 // 10: row b runs the steps t < len[b]; the forward direction ends at step len[b] − 1 and the reverse direction
 // starts there).
 //   final_h / final_hc: h_N (and c_N) of every direction in one dispatch: direction d's state after its last
-//     processed step of row b (forward: len[b] − 1, or T − 1; reverse: 0)
+//     processed step of row b (forward: len[b] − 1, or T − 1; reverse: 0), into rows [at, at + D) of the stack
+//     of all layers' states (one direction per op; with two, the cell's last steps write them, step_finals.wgsl)
 //   first_step_scatter: steps[t, b, k] = state[b, k] for t in [len[b] − 1, T)
 //     (h0 into the reverse direction's previous states: until its first step a row is at h0)
 
@@ -13,6 +14,7 @@ struct FinalParams {
   H: u32,        // features of c (hidden units; P ≤ H)
   D: u32,        // directions
   reverse: u32,  // 1: direction 0 runs backwards (direction 1 always does)
+  at: u32,       // the first row of hn / cn written: this layer's in the stack of all layers' states
 }
 
 struct RowStepParams {
@@ -29,8 +31,8 @@ struct RowStepParams {
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;  // scatter: steps [T, B, W]
 @group(0) @binding(5) var<storage, read> out: array<f32>;        // final: h at every step [T, B, D·P]
 @group(0) @binding(6) var<storage, read> cells: array<f32>;      // final_hc: c at every step [D, T, B, H]
-@group(0) @binding(7) var<storage, read_write> hn: array<f32>;   // final: [D, B, P]
-@group(0) @binding(8) var<storage, read_write> cn: array<f32>;   // final_hc: [D, B, H]
+@group(0) @binding(7) var<storage, read_write> hn: array<f32>;   // final: [S, B, P], rows [at, at + D) written
+@group(0) @binding(8) var<storage, read_write> cn: array<f32>;   // final_hc: [S, B, H], rows [at, at + D)
 
 override HAS_LENGTHS: bool = false;
 
@@ -50,7 +52,7 @@ fn final_h(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   let k = idx % fp.P;
   let b = (idx / fp.P) % fp.B;
   let d = idx / (fp.B * fp.P);
-  hn[idx] = out[(last_step(d, b) * fp.B + b) * fp.D * fp.P + d * fp.P + k];
+  hn[fp.at * fp.B * fp.P + idx] = out[(last_step(d, b) * fp.B + b) * fp.D * fp.P + d * fp.P + k];
 }
 
 @compute @workgroup_size(WG)
@@ -61,8 +63,8 @@ fn final_hc(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   let b = (idx / fp.H) % fp.B;
   let d = idx / (fp.B * fp.H);
   let t = last_step(d, b);
-  cn[idx] = cells[((d * fp.T + t) * fp.B + b) * fp.H + k];
-  if (k < fp.P) { hn[(d * fp.B + b) * fp.P + k] = out[(t * fp.B + b) * fp.D * fp.P + d * fp.P + k]; }
+  cn[fp.at * fp.B * fp.H + idx] = cells[((d * fp.T + t) * fp.B + b) * fp.H + k];
+  if (k < fp.P) { hn[((fp.at + d) * fp.B + b) * fp.P + k] = out[(t * fp.B + b) * fp.D * fp.P + d * fp.P + k]; }
 }
 
 @compute @workgroup_size(WG)

@@ -34,8 +34,7 @@
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;              // [T, B, 4H] direction 0's x·W_ihᵀ, no bias
 @group(0) @binding(2) var<storage, read> xproj_rev: array<f32>;          // [T, B, 4H] direction 1's (D = 2)
 @group(0) @binding(3) var<storage, read> w_hh: array<f32>;               // [D, 4H, P] (also backward)
-@group(0) @binding(4) var<storage, read> b_ih: array<f32>;               // [D, 4H] from p.b_ih_at
-@group(0) @binding(5) var<storage, read> b_hh: array<f32>;               // [D, 4H] from p.b_hh_at
+// Bindings 4 and 5: the biases b_ih, b_hh [D, 4H] (D = 1) or the final states (D = 2): step_biases.wgsl, step_finals.wgsl.
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;          // [T, B, D·P] h at every step
 @group(0) @binding(7) var<storage, read_write> units: array<vec4<f32>>;  // c (padded), gates, h0, c0: see above
 // Backward
@@ -231,14 +230,18 @@ fn lstm_step_forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   let xo = (t * B + b) * 4u * H + j;
   var pre = acc + vec4f(xproj_at(d, xo), xproj_at(d, xo + H), xproj_at(d, xo + 2u * H), xproj_at(d, xo + 3u * H));
   if (HAS_BIAS) {
-    let bi = p.b_ih_at + d * 4u * H + j;
-    let bh = p.b_hh_at + d * 4u * H + j;
-    pre += vec4f(b_ih[bi], b_ih[bi + H], b_ih[bi + 2u * H], b_ih[bi + 3u * H]);
-    pre += vec4f(b_hh[bh], b_hh[bh + H], b_hh[bh + 2u * H], b_hh[bh + 3u * H]);
+    let bd = d * 4u * H + j;
+    pre += vec4f(bias_ih(bd), bias_ih(bd + H), bias_ih(bd + 2u * H), bias_ih(bd + 3u * H));
+    pre += vec4f(bias_hh(bd), bias_hh(bd + H), bias_hh(bd + 2u * H), bias_hh(bd + 3u * H));
   }
   let gt = vec4f(safe_sigmoid(pre.x), safe_sigmoid(pre.y), safe_tanh(pre.z), safe_sigmoid(pre.w));
   let c = gt.y * c_prev_fwd(d, b, j) + gt.x * gt.z;
-  if (!PROJECTED) { out[out_at(d, t, b, j)] = gt.w * safe_tanh(c); }
+  if (!PROJECTED) {
+    let h = gt.w * safe_tanh(c);
+    out[out_at(d, t, b, j)] = h;
+    keep_final_h(d, b, j, h);
+  }
+  keep_final_c(d, b, j, c);
   write_unit(unit_at(d, t, b, j), gt, c);
 }
 

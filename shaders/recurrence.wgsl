@@ -22,6 +22,9 @@ struct StepParams {
   b_ih_at: u32,     // where the biases start in their bindings (0; with D = 2 they share one packed buffer with
   b_hh_at: u32,     // W_hh: [W_hh (D) | b_ih (D) | b_hh (D)])
   phase: u32,       // backward: which half of a two-half state-gradient buffer this step reads (GRU)
+  state_at: u32,    // forward, D = 2: this op's first row in the stacked final states (step_finals.wgsl)
+  ds_at: u32,       // backward: where the incoming state gradient starts in its binding (RNN: this op's rows of
+                    // a stacked dh_N, read in place at the first step; else 0)
 }
 
 @group(0) @binding(0) var<uniform> p: StepParams;

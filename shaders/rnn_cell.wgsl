@@ -13,8 +13,7 @@
 @group(0) @binding(1) var<storage, read> xproj: array<f32>;           // [T, B, H] direction 0's x·W_ihᵀ
 @group(0) @binding(2) var<storage, read> xproj_rev: array<f32>;       // [T, B, H] direction 1's (D = 2)
 @group(0) @binding(3) var<storage, read> w_hh: array<f32>;            // [D, H, H]
-@group(0) @binding(4) var<storage, read> b_ih: array<f32>;            // [D, H] from p.b_ih_at
-@group(0) @binding(5) var<storage, read> b_hh: array<f32>;            // [D, H] from p.b_hh_at
+// Bindings 4 and 5: the biases b_ih, b_hh [D, H] (D = 1) or the final states (D = 2): step_biases.wgsl, step_finals.wgsl.
 @group(0) @binding(6) var<storage, read> h0: array<f32>;              // [D, B, H]
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;       // [T, B, D·H] forward writes, saved for backward
 @group(0) @binding(8) var<storage, read> dout: array<f32>;            // [T, B, D·H] upstream gradient of out
@@ -71,7 +70,7 @@ fn rnn_step_forward(@builtin(global_invocation_id) gid: vec3u) {
   }
   let from_h0 = starts_from_h0(d, b);
   var pre = xproj_at(d, t * p.B * p.H + idx);
-  if (HAS_BIAS) { pre += b_ih[p.b_ih_at + d * p.H + j] + b_hh[p.b_hh_at + d * p.H + j]; }
+  if (HAS_BIAS) { pre += bias_ih(d * p.H + j) + bias_hh(d * p.H + j); }
   let w0 = d * p.H * p.H;
   for (var k = 0u; k < p.H; k++) {
     pre = fma(hprev(d, b, k, from_h0), w_hh[w0 + j * p.H + k], pre);
@@ -79,12 +78,13 @@ fn rnn_step_forward(@builtin(global_invocation_id) gid: vec3u) {
   var h: f32;
   if (RELU) { h = safe_relu(pre); } else { h = safe_tanh(pre); }
   out[out_at(d, t, b, j)] = h;
+  keep_final_h(d, b, j, h);
 }
 
 // Gradient of the pre-activation of unit j in row b at direction d's step t.
 fn dpre_of(d: u32, t: u32, b: u32, j: u32) -> f32 {
   let o = out_at(d, t, b, j);
-  var g = dh_in[(d * p.B + b) * p.H + j];
+  var g = dh_in[p.ds_at + (d * p.B + b) * p.H + j];
   if (HAS_DOUT) { g += dout[o]; }
   let h = states[o];
   if (RELU) { return select(0.0, g, h > 0.0); }
@@ -106,7 +106,7 @@ fn rnn_step_backward(@builtin(global_invocation_id) gid: vec3u) {
   let s = d * p.B * p.H + idx;
   if (t >= row_length(b)) {
     write_dpre(d, t * p.B * p.H + idx, 0.0);
-    dh_out[s] = dh_in[s];
+    dh_out[s] = dh_in[p.ds_at + s];
     return;
   }
   let w0 = d * p.H * p.H;

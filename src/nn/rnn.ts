@@ -1,7 +1,8 @@
 // nn.RNN, nn.GRU, nn.LSTM with PyTorch's options, parameter names, layouts, gate orders and initialisation.
 // Each layer and direction: one input projection for all T steps (a matmul, or a column gather from W_ih for
 // token ids, so one-hot vectors are never built), then the fused recurrent cell, one dispatch per step for both
-// directions of a bidirectional layer together (LSTM with projSize: one per direction).
+// directions of a bidirectional layer together (LSTM with projSize: one per direction). The final states of all
+// layers are written in place into the returned [L·D, B, ·] h_N (and c_N): no concatenation.
 import type { Context } from '../core/context.js';
 import type { Tensor, Parameter } from '../core/tensor.js';
 import { shapeString } from '../core/shape.js';
@@ -212,8 +213,12 @@ export abstract class RNNBase extends Module {
     const D = this.numDirections;
     const temps: Tensor[] = xt !== x ? [xt] : [];
     if (lengths) temps.push(lengths);
-    const hNs: Tensor[] = [];
-    const cNs: Tensor[] = [];
+    // With more than one op (layers, or the two directions of a projected LSTM), the final states are stacked in
+    // place: each op writes its rows of [L·D, B, ·] and returns views of the stack (ops/recurrence.ts StateStack).
+    const fused = D === 1 || !this.projSize; // both directions in one op, except LSTM projections
+    const stacked = this.numLayers > 1 || !fused;
+    let hN: Tensor | null = stacked ? this.ctx.empty([this.numLayers * D, B, P], 'float32', 'state') : null;
+    let cN: Tensor | null = stacked && this.mode === 'lstm' ? this.ctx.empty([this.numLayers * D, B, H], 'float32', 'state') : null;
     // The [n, B, W] states of directions [index, index + n) of one layer: null (zeros, made by the cell op), the
     // whole state when it has n slices (a view: no copy), else a copy of the slices. [B, W] when n = 1.
     const stateFor = (s: Tensor | null, index: number, n: number): Tensor | null => {
@@ -224,8 +229,6 @@ export abstract class RNNBase extends Module {
       temps.push(v);
       return v;
     };
-    // Both directions in one op, except LSTM projections (their projection kernels run one direction).
-    const fused = D === 1 || !this.projSize;
     let layerInput = xt;
     for (let l = 0; l < this.numLayers; l++) {
       const dirs = this.layers[l].map((p) => {
@@ -251,11 +254,16 @@ export abstract class RNNBase extends Module {
           c0: this.mode === 'lstm' ? stateFor(c0, l * D + first, n) : null,
           reverse: n === 1 && first === 1,
           lengths,
+          stack: stacked ? { hN: hN!, cN, at: l * D + first } : null,
         };
         const r = this.cell(args);
         outs.push(r.output);
-        hNs.push(r.hN);
-        if (r.cN) cNs.push(r.cN);
+        if (hN) temps.push(hN);
+        if (cN) temps.push(cN);
+        // The op's own [D, B, ·] states become the whole [L·D, B, ·] (they are the stack when there is one).
+        hN = stacked ? r.hN : r.hN.reshape([D, B, P]);
+        cN = r.cN ? (stacked ? r.cN : r.cN.reshape([D, B, H])) : null;
+        if (!stacked) temps.push(r.hN, ...(r.cN ? [r.cN] : []));
       }
       let layerOutput = outs.length === 1 ? outs[0] : cat(outs, 2);
       if (outs.length > 1) temps.push(...outs);
@@ -266,21 +274,13 @@ export abstract class RNNBase extends Module {
       if (layerInput !== xt) temps.push(layerInput);
       layerInput = layerOutput;
     }
-    const stack = (states: Tensor[], W: number): Tensor => {
-      const shaped = states.map((s) => s.reshape([s.numel / (B * W), B, W]));
-      const out = shaped.length === 1 ? shaped[0] : cat(shaped, 0);
-      temps.push(...states, ...shaped.filter((s) => s !== out));
-      return out;
-    };
-    const hN = stack(hNs, P);
-    const cN = cNs.length ? stack(cNs, H) : null;
     let output = layerInput;
     if (this.batchFirst) {
       output = transpose01(layerInput);
       temps.push(layerInput);
     }
     for (const t of temps) t.dispose();
-    return { output, hN, cN };
+    return { output, hN: hN!, cN };
   }
 
   private cell(args: LayerArgs): LayerResult {

@@ -7,10 +7,12 @@ import { copyBlockInto } from './layout.js';
 import {
   type SequenceArgs, type SequenceResult, type LayerArgs, type LayerResult, CellInput, asLayer, checkLayerArgs, tapeInputs,
   recurrentWeights, finalStates, previousStates, lengthsBinding, finishDirectionBackward, cellSource, forwardSteps, backwardSteps,
+  finalGradAt, passStackGrads, foldedCellSource, stepForward,
 } from './recurrence.js';
 
 const FILE = 'gru_cell.wgsl';
 const source = cellSource(gruSource);
+const sources = { one: source, both: foldedCellSource(gruSource) };
 
 export function gruSequence(args: SequenceArgs): SequenceResult {
   return gruLayer(asLayer(args));
@@ -27,7 +29,7 @@ export function gruLayer(args: LayerArgs): LayerResult {
   const lens = lengthsBinding(ctx, lengths);
   // Without a tape node nothing reads the saved gates: the kernel skips them, and `gates` is h0 itself (or a
   // 1-element stand-in, not the shared dummy buffer, which may already be bound read-only in the same dispatch).
-  const save = needsGrad(h0, ...dirs.flatMap((x) => [x.xProj, x.wHH, x.bIH, x.bHH]));
+  const save = needsGrad(h0, ...dirs.flatMap((x) => [x.xProj, x.wHH, x.bIH, x.bHH]), args.stack?.hN);
   const weights = recurrentWeights(ctx, args, checked, 3);
   const dims = weights.dims;
   const n = D * B * H;
@@ -40,16 +42,17 @@ export function gruLayer(args: LayerArgs): LayerResult {
   } else {
     gates = h0 ? h0.view([n]) : ctx.empty([1], 'float32', 'gru-gates');
   }
+  const step = stepForward(ctx, FILE, sources, weights, args.stack, false);
   const forward = ctx.kernel({
-    file: FILE, source, entry: 'gru_step_forward',
+    file: step.file, source: step.source, entry: 'gru_step_forward',
     constants: { HAS_BIAS: hasBias ? 1 : 0, SAVE: save ? 1 : 0, HAS_H0: h0 ? 1 : 0, HAS_LENGTHS: lens.HAS_LENGTHS },
   });
   const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   forwardSteps(ctx, forward, groups, dims, reverse, {
-    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, b_ih: weights.bIH, b_hh: weights.bHH,
+    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, ...step.bindings,
     out: output, gates, lengths: lens.binding,
   });
-  const { hN } = finalStates(output, null, dims, reverse, lengths);
+  const { hN } = step.finals ?? finalStates(output, null, dims, reverse, lengths, args.stack);
 
   const saved = [output, gates, weights.wHH, ...(lengths ? [lengths] : [])];
   record('GRU', tapeInputs(args), [output, hN], saved, ([dOut, dHN], sink, [sOut, sGates, sW, sLengths]) => {
@@ -62,7 +65,7 @@ export function gruLayer(args: LayerArgs): LayerResult {
     const dGatesH = ctx.empty([D, T, B, 3 * H], 'float32', 'gru-dgates-h');
     // dh_t and dh_{t-1} in the two halves of one buffer: dh_N first in the half step 0 reads (StepParams.phase).
     const dh = dHN ? ctx.empty([2 * n], 'float32', 'gru-dh') : ctx.zeros([2 * n], 'float32', 'gru-dh');
-    if (dHN) copyBlockInto(dh, dHN, { rows: 1, cols: n, srcStride: 0, srcOffset: 0, dstStride: 0, dstOffset: (T % 2) * n });
+    if (dHN) copyBlockInto(dh, dHN, { rows: 1, cols: n, srcStride: 0, srcOffset: finalGradAt(args, B, H), dstStride: 0, dstOffset: (T % 2) * n });
     backwardSteps(ctx, backward, groups, dims, reverse, dh, [dh, dh], () => ({
       w_hh: sW, dout: dOut ?? unused, dh, dgates_x: dGatesX[0], dgates_x_rev: dGatesXRev, dgates_h: dGatesH, saved: sGates,
       lengths: sLengths ?? unused,
@@ -84,6 +87,7 @@ export function gruLayer(args: LayerArgs): LayerResult {
       sink.pass(CellInput.H0, dh0);
       dh0.dispose();
     }
+    passStackGrads(sink, D, dHN, null);
     for (const t of new Set([dh, ...dGatesX, dGatesXRev, dGatesH])) t.dispose();
   });
   gates.dispose(); // the tape keeps its own view when it recorded the node

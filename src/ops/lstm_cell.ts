@@ -11,11 +11,12 @@ import { grid } from './grid.js';
 import {
   type SequenceArgs, type SequenceResult, type StepDispatch, type LayerArgs, type LayerResult, CellInput, DirInput, dirInput, asLayer,
   checkLayerArgs, tapeInputs, recurrentWeights, finalStates, previousStates, lengthsBinding, finishDirectionBackward, cellSource,
-  forwardSteps, backwardSteps,
+  forwardSteps, backwardSteps, finalGradAt, passStackGrads, foldedCellSource, stepForward,
 } from './recurrence.js';
 
 const FILE = 'lstm_cell.wgsl';
 const source = cellSource(lstmSource);
+const sources = { one: source, both: foldedCellSource(lstmSource) };
 /** Batch rows and hidden units per workgroup (TB and TU in the shader). */
 const TILE_B = wgslConstant(source, 'TB');
 const TILE_U = wgslConstant(source, 'TU');
@@ -62,19 +63,24 @@ export function lstmLayer(args: LayerArgs): LayerResult {
       if (src !== state) src.dispose();
     }
   }
-  const forward = ctx.kernel({ file: FILE, source, entry: 'lstm_step_forward', constants: { ...constants, HAS_BIAS: hasBias ? 1 : 0 } });
+  const step = stepForward(ctx, FILE, sources, weights, args.stack, true);
+  const forward = ctx.kernel({ file: step.file, source: step.source, entry: 'lstm_step_forward', constants: { ...constants, HAS_BIAS: hasBias ? 1 : 0 } });
   let project: StepDispatch | undefined;
   if (wHR) {
     const kernel = ctx.kernel({ file: FILE, source, entry: 'lstm_project_forward', constants });
     project = { kernel, groups: grid(ctx, B * P, kernel), bindings: { units, w_hr: wHR, out: output, lengths: lens.binding } };
   }
   forwardSteps(ctx, forward, groups, dims, reverse, {
-    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, b_ih: weights.bIH, b_hh: weights.bHH,
+    xproj: dirs[0].xProj, xproj_rev: (dirs[1] ?? dirs[0]).xProj, w_hh: weights.wHH, ...step.bindings,
     out: output, units, lengths: lens.binding,
   }, project);
-  const cells = units.view([D * T * B * H]); // the head of `units`
-  const { hN, cN } = finalStates(output, cells, dims, reverse, lengths);
-  cells.dispose();
+  let finals = step.finals;
+  if (!finals) {
+    const cells = units.view([D * T * B * H]); // the head of `units`
+    finals = finalStates(output, cells, dims, reverse, lengths, args.stack);
+    cells.dispose();
+  }
+  const { hN, cN } = finals;
 
   const saved = [output, units, weights.wHH];
   const lengthsAt = lengths ? saved.push(lengths) - 1 : -1;
@@ -95,8 +101,8 @@ export function lstmLayer(args: LayerArgs): LayerResult {
     const nC = D * B * H;
     const dsLast = dHN && dCN ? ctx.empty([nH + nC], 'float32', 'lstm-ds') : ctx.zeros([nH + nC], 'float32', 'lstm-ds');
     const block = { rows: 1, srcStride: 0, srcOffset: 0, dstStride: 0 };
-    if (dHN) copyBlockInto(dsLast, dHN, { ...block, cols: nH, dstOffset: 0 });
-    if (dCN) copyBlockInto(dsLast, dCN, { ...block, cols: nC, dstOffset: nH });
+    if (dHN) copyBlockInto(dsLast, dHN, { ...block, cols: nH, srcOffset: finalGradAt(args, B, P), dstOffset: 0 });
+    if (dCN) copyBlockInto(dsLast, dCN, { ...block, cols: nC, srcOffset: finalGradAt(args, B, H), dstOffset: nH });
     const dsSpare = ctx.empty([nH + nC], 'float32', 'lstm-ds');
     const dsRaw = sWHR ? ctx.empty([2, B, H], 'float32', 'lstm-ds-raw') : null; // the step's (dh, dc), unprojected
     const dProj = sWHR ? ctx.empty([T, B, P], 'float32', 'lstm-dproj') : null; // dout_t + dh_t per step, for dW_hr
@@ -119,7 +125,7 @@ export function lstmLayer(args: LayerArgs): LayerResult {
       hRaw = ctx.empty([T, B, H], 'float32', 'lstm-h-raw');
       const kernel = ctx.kernel({ file: FILE, source, entry: 'lstm_hidden_raw', constants });
       ctx.dispatch(kernel, grid(ctx, T * B * H, kernel), { units_saved: sUnits, h_raw: hRaw },
-        { ...dims, t: 0, t_prev: 0, t_rev: 0, t_prev_rev: 0, phase: 0 });
+        { ...dims, t: 0, t_prev: 0, t_rev: 0, t_prev_rev: 0, phase: 0, ds_at: 0 });
       const dWHR = sink.write(dirInput(0, DirInput.WHR));
       matmulInto(dWHR.grad, dProj!, hRaw, P, H, T * B, { transA: true, accumulate: dWHR.accumulate });
     }
@@ -140,6 +146,7 @@ export function lstmLayer(args: LayerArgs): LayerResult {
       sink.pass(CellInput.C0, dc);
       dc.dispose();
     }
+    passStackGrads(sink, D, dHN, dCN);
     for (const x of new Set([...dGates, dGatesRev, dsLast, dsSpare, dsRaw, dProj, hRaw])) x?.dispose();
   });
   // The tape keeps its own views of what backward reads.

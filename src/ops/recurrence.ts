@@ -2,13 +2,16 @@
 // time steps, the previous-state buffer for weight gradients, and the tail of BPTT where the per-step gate
 // gradients become weight gradients in a few large matmuls over all T·B rows at once.
 // A cell op runs one direction, or both directions of a bidirectional layer in one dispatch per step (D = 2,
-// shaders/recurrence.wgsl). Variable-length batches (API.md 10) live here too: each row b runs the steps
+// shaders/recurrence.wgsl), whose last steps then write the final states too (shaders/step_finals.wgsl; one
+// direction gathers them after the steps, finalStates). Variable-length batches (API.md 10) live here too: each row b runs the steps
 // t < lengths[b]; the cell kernels skip the rest (zeros forward, the state gradient passed through backward),
 // and the state copies below pick each row's own last (forward) or first (reverse) step (shaders/lengths.wgsl).
 import recurrenceSnippet from '../../shaders/recurrence.wgsl?raw';
 import activationSnippet from '../../shaders/activation.wgsl?raw';
 import lengthsSource from '../../shaders/lengths.wgsl?raw';
 import directionsSource from '../../shaders/directions.wgsl?raw';
+import stepBiasesSnippet from '../../shaders/step_biases.wgsl?raw';
+import stepFinalsSnippet from '../../shaders/step_finals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import type { Tensor } from '../core/tensor.js';
 import { wgslConstant, withSnippets } from '../core/wgsl.js';
@@ -75,12 +78,25 @@ export interface LayerArgs {
   c0?: Tensor | null; // [D, B, H] (LSTM)
   reverse: boolean; // direction 0 runs backwards (D = 1 only)
   lengths?: Tensor | null;
+  stack?: StateStack | null; // null: the final states are the op's own tensors
+}
+
+/**
+ * The final states of a multi-layer call, stacked as the caller returns them: h_N [S, B, P] and c_N [S, B, H]
+ * (LSTM), S = layers · directions. Each op writes its rows [at, at + D) in place and returns views of the stack
+ * as its own outputs; the stack it got is a tape input (the outputs of the op before it), so backward hands the
+ * whole stack's gradient down the chain and each op reads its own rows: no slicing or concatenation copies.
+ */
+export interface StateStack {
+  hN: Tensor;
+  cN: Tensor | null;
+  at: number;
 }
 
 export interface LayerResult {
   output: Tensor; // [T, B, D·P]: direction d in columns [d·P, (d+1)·P)
-  hN: Tensor; // [D, B, P] ([B, P] when D = 1)
-  cN?: Tensor; // [D, B, H] ([B, H] when D = 1)
+  hN: Tensor; // [D, B, P] ([B, P] when D = 1); with a stack, a view of the whole stack [S, B, P]
+  cN?: Tensor; // [D, B, H] ([B, H] when D = 1); with a stack, [S, B, H]
 }
 
 /** A single direction as a layer of one. */
@@ -91,23 +107,64 @@ export function asLayer(a: SequenceArgs): LayerArgs {
 /** Marks "no previous step": the kernel reads h0 (and c0) instead (shaders/recurrence.wgsl). */
 export const NO_STEP = wgslConstant(recurrenceSnippet, 'NO_STEP');
 
-/** A cell's WGSL with the shared recurrence and (NaN-propagating) activation snippets appended. */
+/** A cell's WGSL with the shared recurrence and (NaN-propagating) activation snippets appended, and the forward
+ *  step's biases as their own bindings (shaders/step_biases.wgsl): every kernel of one direction per dispatch. */
 export function cellSource(source: string): string {
-  return withSnippets(source, recurrenceSnippet, activationSnippet);
+  return withSnippets(source, recurrenceSnippet, activationSnippet, stepBiasesSnippet);
+}
+
+/** The same cell for the forward step of both directions in one dispatch (D = 2): the biases read from the
+ *  packed W_hh and the final states written by each row's last step (shaders/step_finals.wgsl). */
+export function foldedCellSource(source: string): string {
+  return withSnippets(source, recurrenceSnippet, activationSnippet, stepFinalsSnippet);
+}
+
+/** The forward step kernel's file, source and the bindings 4 and 5 it takes besides the cell's own: the biases
+ *  (D = 1, the final states gathered after the steps by finalStates) or the final states themselves (D = 2, as
+ *  finalStates would return them; `finals` is then set). */
+export function stepForward(ctx: Context, file: string, sources: { one: string; both: string }, w: RecurrentWeights,
+  stack: StateStack | null | undefined, withCells: boolean): { file: string; source: string; bindings: Bindings; finals: { hN: Tensor; cN?: Tensor } | null } {
+  const { D, B, P, H } = w.dims;
+  if (D === 1) return { file, source: sources.one, bindings: { b_ih: w.bIH, b_hh: w.bHH }, finals: null };
+  const target = (s: Tensor | null | undefined, W: number) => (s ? s.view(s.shape) : ctx.empty([D, B, W], 'float32', 'state'));
+  const hN = target(stack?.hN, P);
+  const cN = withCells ? target(stack?.cN, H) : undefined;
+  return {
+    file: `${file} (both directions)`, source: sources.both,
+    bindings: { final_h: hN, ...(cN ? { final_c: cN } : {}) }, finals: { hN, ...(cN ? { cN } : {}) },
+  };
 }
 
 /** A cell kernel's sizes (its StepParams without the steps): hidden units H, state features P (= H unless an
- *  LSTM projects), directions D, where the biases start in their bindings. */
-export interface Dims { T: number; B: number; H: number; P: number; D: number; b_ih_at: number; b_hh_at: number }
+ *  LSTM projects), directions D, where the biases start in their bindings, the op's first row of a state stack. */
+export interface Dims { T: number; B: number; H: number; P: number; D: number; b_ih_at: number; b_hh_at: number; state_at: number }
 
-/** Tape inputs of every cell op: h0, c0, then per direction d the five at dirInput(d, ·). */
+/** Tape inputs of every cell op: h0, c0, then per direction d the five at dirInput(d, ·), then the state stack's
+ *  h_N and c_N at stackInput(D, ·). */
 export const enum CellInput { H0 = 0, C0 = 1 }
 export const enum DirInput { XProj = 0, WHH = 1, BIH = 2, BHH = 3, WHR = 4 }
 export function dirInput(d: number, k: DirInput): number {
   return 2 + 5 * d + k;
 }
+export function stackInput(D: number, k: CellInput): number {
+  return 2 + 5 * D + k;
+}
 export function tapeInputs(a: LayerArgs): (Tensor | null)[] {
-  return [a.h0, a.c0 ?? null, ...a.dirs.flatMap((x) => [x.xProj, x.wHH, x.bIH, x.bHH, x.wHR ?? null])];
+  return [
+    a.h0, a.c0 ?? null, ...a.dirs.flatMap((x) => [x.xProj, x.wHH, x.bIH, x.bHH, x.wHR ?? null]),
+    a.stack?.hN ?? null, a.stack?.cN ?? null,
+  ];
+}
+
+/** Where this op's rows of the final-state gradient dh_N (W = P) or dc_N (W = H) start: row `at` of the stack. */
+export function finalGradAt(a: LayerArgs, B: number, W: number): number {
+  return a.stack ? a.stack.at * B * W : 0;
+}
+
+/** Hands the stack's gradients (this op's rows read) on to the ops below, which read theirs. */
+export function passStackGrads(sink: GradSink, D: number, dHN: Tensor | null, dCN: Tensor | null): void {
+  if (dHN && sink.needs(stackInput(D, CellInput.H0))) sink.pass(stackInput(D, CellInput.H0), dHN);
+  if (dCN && sink.needs(stackInput(D, CellInput.C0))) sink.pass(stackInput(D, CellInput.C0), dCN);
 }
 
 export function checkSequenceArgs(a: SequenceArgs, mode: CellMode): { T: number; B: number; H: number; P: number } {
@@ -158,7 +215,18 @@ export function checkLayerArgs(a: LayerArgs, mode: CellMode): Dims {
       }
     }
   }
-  return { T, B, H, P, D, b_ih_at: 0, b_hh_at: 0 };
+  if (a.stack) {
+    const { at } = a.stack;
+    const S = a.stack.hN.shape[0];
+    const wants: [string, Tensor | null, number][] = [['h_N', a.stack.hN, P], ['c_N', a.stack.cN, H]];
+    for (const [name, t, W] of wants) {
+      if (!t && name === 'c_N' && mode !== 'lstm') continue;
+      if (!t || t.shape.length !== 3 || t.shape[0] !== S || t.shape[1] !== B || t.shape[2] !== W || !Number.isInteger(at) || at < 0 || at + D > S) {
+        throw new RangeError(`${cell}: the ${name} stack ${t ? shapeString(t.shape) : 'null'} should be [S, ${B}, ${W}] with rows [${at}, ${at + D}) inside`);
+      }
+    }
+  }
+  return { T, B, H, P, D, b_ih_at: 0, b_hh_at: 0, state_at: a.stack?.at ?? 0 };
 }
 
 /** W_hh and the biases as the kernels bind them: a direction's own tensors, or both directions packed into one
@@ -184,12 +252,12 @@ export function recurrentWeights(ctx: Context, a: LayerArgs, dims: Dims, G: numb
 export interface StepDispatch { kernel: Kernel; groups: readonly number[]; bindings: Bindings }
 
 /** StepParams of the dispatch that runs processing step k (of T) of every direction, forward pass order. */
-function stepParams(d: Dims, k: number, reverse: boolean, phase: number) {
+function stepParams(d: Dims, k: number, reverse: boolean, phase: number, ds_at = 0) {
   const t = reverse ? d.T - 1 - k : k;
   const t_prev = previousStep(t, d.T, reverse);
   const t_rev = d.D === 2 ? d.T - 1 - k : t;
   const t_prev_rev = d.D === 2 ? previousStep(t_rev, d.T, true) : t_prev;
-  return { ...d, t, t_prev, t_rev, t_prev_rev, phase };
+  return { ...d, t, t_prev, t_rev, t_prev_rev, phase, ds_at };
 }
 
 /** The cell kernels' workgroup grid: `groups` for one direction, the directions along z. */
@@ -214,18 +282,20 @@ export function forwardSteps(ctx: Context, kernel: Kernel, groups: readonly numb
  * the gradient of the final state, at k = 0) and writes the other of two buffers, so memory does not grow with
  * T. `first` may be one of the two (it is then overwritten at step 1). `before` precedes each step (LSTM's
  * projection). StepParams.phase is (T + k) % 2: the half of a two-half buffer step k reads, so that the last
- * step writes half 0 (GRU). Returns the buffer written last: the gradient of the initial state.
+ * step writes half 0 (GRU). StepParams.ds_at is `firstAt` at step 0 (where this op's rows start in a stacked
+ * final-state gradient read in place, RNN), else 0. Returns the buffer written last: the gradient of the
+ * initial state.
  */
 export function backwardSteps(
   ctx: Context, kernel: Kernel, groups: readonly number[], d: Dims, reverse: boolean,
   first: Tensor, buffers: readonly [Tensor, Tensor], bindings: (stateIn: Tensor, stateOut: Tensor) => Bindings,
-  before?: (stateIn: Tensor, stateOut: Tensor) => StepDispatch,
+  before?: (stateIn: Tensor, stateOut: Tensor) => StepDispatch, firstAt = 0,
 ): Tensor {
   const g = withDirections(groups, d.D);
   let stateIn = first;
   for (let k = 0; k < d.T; k++) {
     const stateOut = buffers[k % 2];
-    const params = stepParams(d, d.T - 1 - k, reverse, (d.T + k) % 2);
+    const params = stepParams(d, d.T - 1 - k, reverse, (d.T + k) % 2, k === 0 ? firstAt : 0);
     if (before) {
       const pre = before(stateIn, stateOut);
       ctx.dispatch(pre.kernel, pre.groups, pre.bindings, params);
@@ -263,22 +333,24 @@ export function lengthsBinding(ctx: Context, lengths: Tensor | null | undefined)
 /**
  * The final states of every direction: h_N [D, B, P] from the output [T, B, D·P] and, given the cell states
  * [D, T, B, H] (the head of `cells`), c_N [D, B, H]; each row's own last step with lengths. One dispatch for
- * both; views of the step itself when D = 1 and T = 1 (a generation step). [B, ·] when D = 1.
+ * both; views of the step itself when D = 1 and T = 1 (a generation step). [B, ·] when D = 1. With a stack,
+ * written into its rows [at, at + D) and returned as views of the whole stack.
  */
-export function finalStates(output: Tensor, cells: Tensor | null, d: Dims, reverse: boolean, lengths: Tensor | null | undefined): { hN: Tensor; cN?: Tensor } {
+export function finalStates(output: Tensor, cells: Tensor | null, d: Dims, reverse: boolean, lengths: Tensor | null | undefined,
+  stack?: StateStack | null): { hN: Tensor; cN?: Tensor } {
   const ctx = output.ctx;
   const { T, B, P, H, D } = d;
   const shape = (W: number) => (D === 1 ? [B, W] : [D, B, W]);
-  if (D === 1 && T === 1) return { hN: output.view(shape(P)), ...(cells ? { cN: cells.view(shape(H)) } : {}) };
-  const hN = ctx.empty(shape(P), 'float32', 'state');
+  if (D === 1 && T === 1 && !stack) return { hN: output.view(shape(P)), ...(cells ? { cN: cells.view(shape(H)) } : {}) };
+  const hN = stack ? stack.hN.view(stack.hN.shape) : ctx.empty(shape(P), 'float32', 'state');
   const lens = lengthsBinding(ctx, lengths);
   const kernel = ctx.kernel({ file: LENGTHS_FILE, source: lengthsKernels, entry: cells ? 'final_hc' : 'final_h', constants: { HAS_LENGTHS: lens.HAS_LENGTHS } });
-  const params = { T, B, P, H, D, reverse: reverse ? 1 : 0 };
+  const params = { T, B, P, H, D, reverse: reverse ? 1 : 0, at: stack?.at ?? 0 };
   if (!cells) {
     ctx.dispatch(kernel, grid(ctx, D * B * P, kernel), { lengths: lens.binding, out: output, hn: hN }, params);
     return { hN };
   }
-  const cN = ctx.empty(shape(H), 'float32', 'state');
+  const cN = stack ? stack.cN!.view(stack.cN!.shape) : ctx.empty(shape(H), 'float32', 'state');
   ctx.dispatch(kernel, grid(ctx, D * B * H, kernel), { lengths: lens.binding, out: output, cells, hn: hN, cn: cN }, params);
   return { hN, cN };
 }

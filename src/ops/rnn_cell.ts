@@ -5,11 +5,12 @@ import { record } from '../core/autograd.js';
 import {
   type SequenceArgs, type SequenceResult, type LayerArgs, type LayerResult, CellInput, asLayer, checkLayerArgs, tapeInputs,
   recurrentWeights, finalStates, previousStates, lengthsBinding, finishDirectionBackward, stateGradBuffers, cellSource,
-  forwardSteps, backwardSteps,
+  forwardSteps, backwardSteps, finalGradAt, passStackGrads, foldedCellSource, stepForward,
 } from './recurrence.js';
 
 const FILE = 'rnn_cell.wgsl';
 const source = cellSource(rnnSource);
+const sources = { one: source, both: foldedCellSource(rnnSource) };
 
 export function rnnSequence(args: SequenceArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'): SequenceResult {
   return rnnLayer(asLayer(args), nonlinearity);
@@ -28,12 +29,13 @@ export function rnnLayer(args: LayerArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'
   const lens = lengthsBinding(ctx, lengths);
   const constants = { RELU: nonlinearity === 'relu' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, HAS_LENGTHS: lens.HAS_LENGTHS };
   const output = ctx.empty([T, B, D * H], 'float32', 'rnn-output');
-  const forward = ctx.kernel({ file: FILE, source, entry: 'rnn_step_forward', constants });
+  const step = stepForward(ctx, FILE, sources, weights, args.stack, false);
+  const forward = ctx.kernel({ file: step.file, source: step.source, entry: 'rnn_step_forward', constants });
   const groups = [Math.ceil((B * H) / forward.entry!.workgroupSize[0])];
   const xprojRev = (dirs[1] ?? dirs[0]).xProj;
   forwardSteps(ctx, forward, groups, dims, reverse,
-    { xproj: dirs[0].xProj, xproj_rev: xprojRev, w_hh: weights.wHH, b_ih: weights.bIH, b_hh: weights.bHH, h0, out: output, lengths: lens.binding });
-  const { hN } = finalStates(output, null, dims, reverse, lengths);
+    { xproj: dirs[0].xProj, xproj_rev: xprojRev, w_hh: weights.wHH, ...step.bindings, h0, out: output, lengths: lens.binding });
+  const { hN } = step.finals ?? finalStates(output, null, dims, reverse, lengths, args.stack);
 
   const saved = [output, h0, weights.wHH, ...(lengths ? [lengths] : [])];
   record('RNN', tapeInputs(args), [output, hN], saved, ([dOut, dHN], sink, [sOut, sH0, sW, sLengths]) => {
@@ -46,7 +48,7 @@ export function rnnLayer(args: LayerArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'
     const dh0 = backwardSteps(ctx, backward, groups, dims, reverse, dh.first, dh.buffers, (dhIn, dhOut) => ({
       w_hh: sW, dout: dOut ?? unused, dh_in: dhIn, dh_out: dhOut, dpre: dpre[0], dpre_rev: dpreRev, states: sOut,
       lengths: sLengths ?? unused,
-    }));
+    }), undefined, dHN ? finalGradAt(args, B, H) : 0); // dh_N read in place (this op's rows of a stack)
     dirs.forEach((_, d) => {
       const rev = reverse || d === 1;
       const hPrev = previousStates(sOut, sH0, d * B * H, dims, H, d, rev, sLengths);
@@ -54,6 +56,7 @@ export function rnnLayer(args: LayerArgs, nonlinearity: 'tanh' | 'relu' = 'tanh'
       hPrev.dispose();
     });
     if (sink.needs(CellInput.H0)) sink.pass(CellInput.H0, dh0);
+    passStackGrads(sink, D, dHN, null);
     dh.dispose();
     for (const t of [...dpre, dpreRev]) t.dispose();
   });
