@@ -227,7 +227,7 @@ export class CapturedStep<T> {
         const typed = data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
         this.ctx.writeBuffer(target.buffer, 0, typed, true); // fresh: run() submitted everything pending
         // Int32 ids keep their CPU copy, so the ops' range checks see them while the step is recorded.
-        if (typed instanceof Int32Array) target.cpuData = Int32Array.from(typed);
+        if (typed instanceof Int32Array) target.cpuData = typed.slice();
       }
     }
   }

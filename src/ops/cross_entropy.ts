@@ -50,7 +50,11 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   }
   if (targets.cpuData) {
     targets.ctx.checkIds(targets.cpuData, (data) => { // kept for a captured step's replays
-      const bad = data.findIndex((t) => t !== ignoreIndex && (t < 0 || t >= C));
+      let bad = -1;
+      for (let i = 0; i < data.length; i++) {
+        const t = data[i];
+        if (t !== ignoreIndex && (t < 0 || t >= C)) { bad = i; break; }
+      }
       if (bad >= 0) {
         throw new RangeError(`crossEntropy: target ${data[bad]} at index ${bad} is outside [0, ${C}) and is not ignoreIndex (${ignoreIndex})`);
       }

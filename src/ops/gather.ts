@@ -23,7 +23,8 @@ export interface GatherOptions {
 export function assertIdsInRange(ids: Tensor, V: number, what: string): void {
   if (!ids.cpuData) return;
   ids.ctx.checkIds(ids.cpuData, (data) => { // kept for a captured step's replays
-    const bad = data.findIndex((v) => v < 0 || v >= V);
+    let bad = -1;
+    for (let i = 0; i < data.length; i++) if (data[i] < 0 || data[i] >= V) { bad = i; break; } // (findIndex: 5× slower)
     if (bad >= 0) throw new RangeError(`${what}: token id ${data[bad]} at position ${bad} is outside the vocabulary [0, ${V})`);
   });
 }
