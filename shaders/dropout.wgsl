@@ -3,15 +3,13 @@
 //   forward:  out[i] = x[i] · f[i]            f[i] = scale if bits[i] >= threshold else 0
 //   backward: dx[i] (+)= dout[i] · f[i]
 // bits[i] = word i % 4 of philox4x32_10(counter = (i / 4, 0, offset_lo, offset_hi), key = (seed_lo, seed_hi)).
+// The generator's draw (seed, offset) is read from a small buffer, not the uniform: it changes at every call, and
+// a captured step's replays rewrite the buffer (ctx.eachStep) where a uniform would be a constant of the step.
 // A dropped element is x · 0, as PyTorch's x * noise (so NaN stays NaN); p = 1 comes as scale 0.
 // WG and flat_index come from common.wgsl.
 
 struct Params {
   n: u32,          // elements
-  seed_lo: u32,
-  seed_hi: u32,
-  offset_lo: u32,  // the generator's draw for this call
-  offset_hi: u32,
   threshold: u32,  // floor(p · 2^32): an element is dropped when its bits are below it
   scale: f32,      // 1 / (1 - p), or 0 for p = 1
 }
@@ -21,6 +19,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;    // [n] (forward)
 @group(0) @binding(3) var<storage, read> dout: array<f32>;         // [n] (backward)
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;     // [n] (backward)
+@group(0) @binding(5) var<storage, read> draw: array<u32, 4>;      // [seed_lo, seed_hi, offset_lo, offset_hi]
 
 override ACCUMULATE: bool = false;  // backward adds into dx (else writes every element)
 
@@ -47,7 +46,7 @@ fn philox4x32_10(counter: vec4u, key: vec2u) -> vec4u {
 
 // The factors of the 4 elements of block b (elements 4b .. 4b + 3).
 fn factors(b: u32) -> vec4f {
-  let bits = philox4x32_10(vec4u(b, 0u, p.offset_lo, p.offset_hi), vec2u(p.seed_lo, p.seed_hi));
+  let bits = philox4x32_10(vec4u(b, 0u, draw[2], draw[3]), vec2u(draw[0], draw[1]));
   return select(vec4f(0.0), vec4f(p.scale), bits >= vec4u(p.threshold));
 }
 

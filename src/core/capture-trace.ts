@@ -6,6 +6,7 @@
 import type { BufferPool } from './pool.js';
 import type { BindGroupCache, ResolvedGroup } from './bindings.js';
 import type { Kernel } from './kernel.js';
+import type { IdCheck } from './capture-ids.js';
 
 export type Command =
   | { kind: 'dispatch'; kernel: Kernel; group: GPUBindGroup; x: number; y: number; z: number }
@@ -35,6 +36,8 @@ export class Trace {
   readonly events: string[] = [];
   /** Code run before every replay (Context.eachStep): per-step values such as Adam's bias corrections. */
   readonly hooks: (() => void)[] = [];
+  /** The ops' range checks of CPU-side ids (Context.checkIds), with the ids they checked. */
+  readonly idChecks: { ids: Int32Array; check: IdCheck }[] = [];
   dispatches = 0;
   private readonly buffers = new Set<GPUBuffer>();
   private readonly uniforms = new Set<GPUBuffer>();
@@ -87,6 +90,10 @@ export class Trace {
   hook(update: () => void): void {
     this.hooks.push(update);
     this.events.push(`per-step update ${this.hooks.length}`);
+  }
+
+  idCheck(ids: Int32Array, check: IdCheck): void {
+    this.idChecks.push({ ids, check });
   }
 
   /** Lets go of the buffers and uniforms this recording held. */

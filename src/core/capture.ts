@@ -9,6 +9,7 @@ import type { Context } from './context.js';
 import { Tensor, type TensorData } from './tensor.js';
 import { shapeString } from './shape.js';
 import { Trace, firstDifference } from './capture-trace.js';
+import { inputCheck, type IdCheck } from './capture-ids.js';
 
 export interface CaptureOptions {
   /**
@@ -48,6 +49,8 @@ export class CapturedStep<T> {
   private runs = 0;
   private disposed = false;
   private readonly inputs: [string, Tensor][];
+  /** The ops' id checks of the recording, by the input whose CPU data they checked: run on each replay's data. */
+  private idChecks = new Map<string, IdCheck[]>();
 
   constructor(
     private readonly ctx: Context,
@@ -139,6 +142,7 @@ export class CapturedStep<T> {
       previous.release();
       this.previous = null;
       this.recording = trace;
+      this.idChecks = this.inputChecks(trace);
     } else if (previous && this.runs >= MAX_RECORDED_RUNS) {
       const diff = firstDifference(previous, trace)!;
       trace.release();
@@ -156,7 +160,23 @@ export class CapturedStep<T> {
     return result;
   }
 
-  /** Validates every input before anything is written (a bad call changes nothing). */
+  /** The recording's id checks that checked an input's CPU data (or a reordering of it), by input name. */
+  private inputChecks(trace: Trace): Map<string, IdCheck[]> {
+    const byData = new Map<Int32Array, string>();
+    for (const [name, t] of this.inputs) if (t.cpuData) byData.set(t.cpuData, name);
+    const checks = new Map<string, IdCheck[]>();
+    for (const { ids, check } of trace.idChecks) {
+      const found = inputCheck(ids, check, byData);
+      if (!found) continue;
+      const list = checks.get(found.input);
+      if (list) list.push(found.check);
+      else checks.set(found.input, [found.check]);
+    }
+    return checks;
+  }
+
+  /** Validates every input before anything is written (a bad call changes nothing); once captured, also the
+   *  ids the recorded ops checked (their RangeError, as the step run uncaptured would throw). */
   private checkInputs(given: Readonly<Record<string, InputData>>): { list: [Tensor, InputData][]; cpu: boolean } {
     if (given === null || typeof given !== 'object') throw new TypeError('capture: run() takes an object of inputs by name');
     const list: [Tensor, InputData][] = [];
@@ -190,6 +210,9 @@ export class CapturedStep<T> {
         }
         cpu = true;
       }
+      const checks = this.recording ? this.idChecks.get(name) : undefined;
+      const ids = data instanceof Tensor ? data.cpuData : data;
+      if (checks && ids instanceof Int32Array) for (const check of checks) check(ids);
       list.push([target, data]);
     }
     return { list, cpu };
@@ -204,7 +227,7 @@ export class CapturedStep<T> {
         const typed = data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
         this.ctx.writeBuffer(target.buffer, 0, typed, true); // fresh: run() submitted everything pending
         // Int32 ids keep their CPU copy, so the ops' range checks see them while the step is recorded.
-        if (typed instanceof Int32Array) target.cpuData = Int32Array.from(typed);
+        if (typed instanceof Int32Array) target.cpuData = typed.slice();
       }
     }
   }

@@ -17,6 +17,7 @@ import { checkAllocation, type AllocationLimits } from './limits.js';
 import { assertShape, numelOf, shapeString } from './shape.js';
 import { CapturedStep, type CaptureHost, type CaptureOptions } from './capture.js';
 import type { Trace } from './capture-trace.js';
+import type { IdCheck } from './capture-ids.js';
 
 export type { InitOptions } from './device.js';
 export type { AllocationLimits } from './limits.js';
@@ -259,6 +260,15 @@ export class Context {
     } finally {
       this.inStepUpdate = outer;
     }
+  }
+
+  /**
+   * @internal Runs an op's check of token ids it can see on the CPU and, while a step is captured, keeps it: the
+   * step's replays run it on the ids given to run() (capture-ids.ts), where no op runs.
+   */
+  checkIds(ids: Int32Array, check: IdCheck): void {
+    check(ids);
+    this.trace?.idCheck(ids, check);
   }
 
   private captureHost(): CaptureHost {

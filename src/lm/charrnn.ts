@@ -25,6 +25,8 @@ export interface CharRNNOptions {
   cell: CellMode;
   numLayers?: number;
   nonlinearity?: 'tanh' | 'relu';
+  /** Dropout on the outputs of each layer but the last, in training mode (PyTorch's nn.RNN dropout; default 0). */
+  dropout?: number;
   /** Seed for the initial weights (default: Math.random). */
   seed?: number;
 }
@@ -66,7 +68,7 @@ export class CharRNN extends Module {
     if (!isCellMode(opts.cell)) throw new RangeError(`CharRNN: cell must be 'rnn', 'gru' or 'lstm', got ${String(opts.cell)}`);
     this.cell = opts.cell;
     const seed = opts.seed;
-    const layerOpts = { inputSize: this.vocabSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, seed };
+    const layerOpts = { inputSize: this.vocabSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, dropout: opts.dropout, seed };
     // The whole model is sized before either layer is made: an oversized one is refused with nothing built.
     // The layers' option names, in CharRNN's: the messages name what the caller can lower.
     const ours: Record<string, string> = { inputSize: 'vocabSize', inFeatures: 'hiddenSize', outFeatures: 'vocabSize' };

@@ -49,10 +49,16 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
     throw new RangeError(`crossEntropy: variant must be 'workgroup' or 'rowwise', got ${JSON.stringify(opts.variant)}`);
   }
   if (targets.cpuData) {
-    const bad = targets.cpuData.findIndex((t) => t !== ignoreIndex && (t < 0 || t >= C));
-    if (bad >= 0) {
-      throw new RangeError(`crossEntropy: target ${targets.cpuData[bad]} at index ${bad} is outside [0, ${C}) and is not ignoreIndex (${ignoreIndex})`);
-    }
+    targets.ctx.checkIds(targets.cpuData, (data) => { // kept for a captured step's replays
+      let bad = -1;
+      for (let i = 0; i < data.length; i++) {
+        const t = data[i];
+        if (t !== ignoreIndex && (t < 0 || t >= C)) { bad = i; break; }
+      }
+      if (bad >= 0) {
+        throw new RangeError(`crossEntropy: target ${data[bad]} at index ${bad} is outside [0, ${C}) and is not ignoreIndex (${ignoreIndex})`);
+      }
+    });
   }
   const ctx = logits.ctx;
   const params = { N, C, ignore_index: ignoreIndex, label_smoothing: smoothing };

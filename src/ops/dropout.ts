@@ -1,5 +1,5 @@
 // Dropout (shaders/dropout.wgsl, torch.nn.functional.dropout): a Philox mask rebuilt from (seed, offset) in
-// forward and backward, so nothing is saved for the tape and eval mode or p = 0 cost no dispatch.
+// forward and backward, so the tape saves only the 16-byte draw, and eval mode or p = 0 cost no dispatch.
 import dropoutSource from '../../shaders/dropout.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import { withSnippets } from '../core/wgsl.js';
@@ -48,21 +48,31 @@ export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
   const training = opts.training ?? true;
   if (!training || p === 0 || x.numel === 0) return x.reshape(x.shape);
   const ctx = x.ctx;
-  const draw = (opts.generator ?? defaultGenerator(ctx)).next();
-  const [seed_lo, seed_hi] = splitU64(draw.seed);
-  const [offset_lo, offset_hi] = splitU64(draw.offset);
+  const generator = opts.generator ?? defaultGenerator(ctx);
   const { threshold, scale } = dropoutConstants(p);
   const n = x.numel;
-  const params = { n, seed_lo, seed_hi, offset_lo, offset_hi, threshold, scale };
+  const params = { n, threshold, scale };
+  // The call's draw lives in a buffer of its own, written through eachStep: at once here, and again (the next
+  // draw) before every replay of a captured step, so each replay gets a fresh mask as an uncaptured step would.
+  const draw = ctx.allocate([4], 'int32', 'dropout-draw'); // nothing unsubmitted reads it: written fresh
+  const drawBuffer = draw.buffer; // a captured step keeps it reserved for its replays
+  const words = new Uint32Array(4);
+  ctx.eachStep(() => {
+    const { seed, offset } = generator.next();
+    [words[0], words[1]] = splitU64(seed);
+    [words[2], words[3]] = splitU64(offset);
+    ctx.writeBuffer(drawBuffer, 0, words, true); // a replay's run() submitted the last reads of it first
+  });
   const forward = ctx.kernel({ file: FILE, source, entry: 'dropout_forward' });
   const groups = grid(ctx, Math.ceil(n / 4), forward); // a thread per 4 elements (one Philox block)
   const out = ctx.empty(x.shape, 'float32', 'dropout');
-  ctx.dispatch(forward, groups, { x, out }, params);
-  record('dropout', [x], [out], [], ([dOut], sink) => {
+  ctx.dispatch(forward, groups, { x, out, draw }, params);
+  record('dropout', [x], [out], [draw], ([dOut], sink, [savedDraw]) => {
     if (!sink.needs(0)) return;
     const dx = sink.write(0);
     const backward = ctx.kernel({ file: FILE, source, entry: 'dropout_backward', constants: { ACCUMULATE: dx.accumulate ? 1 : 0 } });
-    ctx.dispatch(backward, groups, { dout: dOut!, dx: dx.grad }, params);
+    ctx.dispatch(backward, groups, { dout: dOut!, dx: dx.grad, draw: savedDraw! }, params);
   });
+  draw.dispose(); // the tape keeps a view for backward
   return out;
 }

