@@ -1,35 +1,18 @@
 // The command-line trainer, built as `npm run train` builds it and run as a user would: a short run on a corpus
 // file prints epochs, samples and a summary, and saves weights that load back with their vocabulary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as wr from '../src/index.js';
+import { buildBundle, runScript } from './node-bundle.js';
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 let dir: string;
 let cli: string;
 
-function run(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
+const run = (args: string[]) => runScript(cli, args, 120_000);
 
 beforeAll(async () => {
-  // Inside the checkout, so the bundle resolves 'webgpu' from node_modules as `npm run train` does.
-  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-  dir = mkdtempSync(join(root, 'node_modules/.cache/webrnn-cli-test-'));
-  process.env.CLI_OUT = dir;
-  try {
-    await build({ configFile: join(root, 'cli/vite.config.ts'), logLevel: 'error' });
-  } finally {
-    delete process.env.CLI_OUT;
-  }
+  dir = await buildBundle('cli/vite.config.ts', 'CLI_OUT', 'webrnn-cli-test');
   cli = join(dir, 'train.mjs');
   writeFileSync(join(dir, 'corpus.txt'), 'the quick brown fox jumps over the lazy dog\n'.repeat(30));
 });

@@ -1,32 +1,15 @@
 // `npm run example`: the examples' command line, built as the script builds it and run as a user would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBundle, runScript } from './node-bundle.js';
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 let dir: string;
 
-function example(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [join(dir, 'example.mjs'), ...args], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
+const example = (args: string[]) => runScript(join(dir, 'example.mjs'), args, 120_000);
 
 beforeAll(async () => {
-  // Inside the checkout, so the bundle resolves 'webgpu' and the data packages from node_modules.
-  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-  dir = mkdtempSync(join(root, 'node_modules/.cache/webrnn-example-test-'));
-  process.env.EXAMPLE_OUT = dir;
-  try {
-    await build({ configFile: join(root, 'examples/vite.config.ts'), logLevel: 'error' });
-  } finally {
-    delete process.env.EXAMPLE_OUT;
-  }
+  dir = await buildBundle('examples/vite.config.ts', 'EXAMPLE_OUT', 'webrnn-example-test');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

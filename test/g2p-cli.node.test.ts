@@ -1,35 +1,19 @@
 // `npm run train -- --task g2p`, built as npm builds it and run as a user would: a short run prints validation
 // PER/WER per epoch and saves a model file, which --init loads back to score an --eval file with beam search.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as wr from '../src/index.js';
 import { findDataDir } from './shared-data.js';
+import { buildBundle, runScript } from './node-bundle.js';
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 let dir: string;
 let cli: string;
 
-function run(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 240_000 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
+const run = (args: string[]) => runScript(cli, args, 240_000);
 
 beforeAll(async () => {
-  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-  dir = mkdtempSync(join(root, 'node_modules/.cache/webrnn-g2p-cli-test-'));
-  process.env.CLI_OUT = dir;
-  try {
-    await build({ configFile: join(root, 'cli/vite.config.ts'), logLevel: 'error' });
-  } finally {
-    delete process.env.CLI_OUT;
-  }
+  dir = await buildBundle('cli/vite.config.ts', 'CLI_OUT', 'webrnn-g2p-cli-test');
   cli = join(dir, 'train.mjs');
   const lines = readFileSync(join(findDataDir(), 'cmudict-g014b2b/train.tsv'), 'utf8').split('\n').filter((_, i) => i % 300 === 0);
   writeFileSync(join(dir, 'train.tsv'), lines.slice(0, 240).join('\n'));
