@@ -91,7 +91,11 @@ async function runBrowser(webDir) {
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') console.log(`   [console.${m.type()}] ${m.text()}`);
     });
-    const query = suites.length ? `?suites=${encodeURIComponent(suites.join(','))}` : '';
+    // The page has no environment: the variables the suites read travel in the query.
+    const params = new URLSearchParams();
+    if (suites.length) params.set('suites', suites.join(','));
+    for (const name of ['WEBRNN_BENCH_PART']) if (process.env[name]) params.set(name, process.env[name]);
+    const query = params.size ? `?${params}` : '';
     await page.goto(`${server.url}/index.html${query}`);
     const timeout = new Promise((resolve) => setTimeout(() => resolve({ failed: [], error: 'timed out after 10 minutes' }), 600_000).unref());
     const result = await Promise.race([done, timeout]);

@@ -111,6 +111,24 @@ describe('globalNorm', () => {
     for (const t of tensors) t.dispose();
   });
 
+  it('of 16 tensors of different sizes: 7 per sum_squares dispatch, each tensor counted once', async () => {
+    // Sizes across the workgroup's 256 threads, and small integer values: every sum is exact in float32 and the
+    // smallest tensor adds 1 to a total of ~20 000, so a tensor dropped or counted twice moves the norm by > 1e-5.
+    const sizes = Array.from({ length: 16 }, (_, k) => 1 + ((k * 97) % 530));
+    const tensors = sizes.map((n, k) => ctx.tensor(new Float32Array(n).fill((k % 3) + 1), [n]));
+    let sq = 0;
+    sizes.forEach((n, k) => (sq += n * ((k % 3) + 1) ** 2));
+    const poison = ctx.poisonUninitialized;
+    ctx.poisonUninitialized = false; // count the op's dispatches, not the debug NaN fills of its outputs
+    const d0 = ctx.dispatchCount;
+    const norm = wr.ops.globalNorm(ctx, tensors);
+    const dispatches = ctx.dispatchCount - d0;
+    ctx.poisonUninitialized = poison;
+    expect(dispatches).toBe(3 + 1); // ⌈16 / 7⌉ sum_squares, one global_norm
+    expectClose(await norm.read(), [Math.sqrt(sq)], 0, 1e-6);
+    for (const t of [norm, ...tensors]) t.dispose();
+  });
+
   it('of no tensors, and of zeros, is 0', async () => {
     expect(Array.from(await wr.ops.globalNorm(ctx, []).read())).toEqual([0]);
     expect(Array.from(await wr.ops.globalNorm(ctx, [ctx.zeros([5]), ctx.zeros([1])]).read())).toEqual([0]);

@@ -6,7 +6,7 @@
 // layers, one and two directions.
 // On a CPU-emulated adapter the sizes are scaled down (named in every line); pass the suite's figures with them.
 import type { Tensor } from '../../src/index.js';
-import { describeBound, fmt, fmtMs, gpuProfile, median, timeBatches, type Context, type Log, type WR } from '../harness.js';
+import { describeBound, fmt, fmtMs, gpuProfile, median, settleAllocator, timeBatches, type Context, type Log, type WR } from '../harness.js';
 
 const CELLS = ['rnn', 'gru', 'lstm'] as const;
 
@@ -24,8 +24,10 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
   // Repetitions timed with timestamp queries (whole passes, then each dispatch alone) to say what bounds a step.
   const profiledReps = ctx.softwareAdapter ? 1 : 20;
   const ids = Int32Array.from({ length: tokens }, (_, i) => (i * 7919) % V);
-  // WEBRNN_BENCH_PART=capture runs only the captured-step lines (minutes less on a software adapter).
-  if (env?.WEBRNN_BENCH_PART === 'capture') return capturedSteps(wr, ctx, log, size);
+  // WEBRNN_BENCH_PART=capture runs only the captured-step lines (minutes less on a software adapter); in the
+  // browser it comes in the page's query (bench/run.mjs passes it on).
+  const part = env?.WEBRNN_BENCH_PART ?? new URLSearchParams(globalThis.location?.search ?? '').get('WEBRNN_BENCH_PART');
+  if (part === 'capture') return capturedSteps(wr, ctx, log, size);
 
   for (const cell of CELLS) {
     // Layer alone: forward + backward from an upstream gradient on the output.
@@ -130,9 +132,12 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
 /**
  * CPU time of `encodeOne` (one step, submitted), each repetition started on an idle queue so that the GPU neither
  * holds back the submit nor shares the CPU while it is timed: the fastest repetition (what the work costs when
- * nothing else wants the CPU: on a shared machine the median mostly measures the other processes) and the median.
- * The first 3 runs warm up (pipelines, caches, a captured step's recording runs), and the bind groups they create
- * are left out of the count returned.
+ * nothing else wants the CPU) and the median. The first 3 runs warm up (pipelines, caches, a captured step's
+ * recording runs), and the bind groups they create are left out of the count returned.
+ * Before each repetition the allocator's free lists are consolidated (settleAllocator): in Node, waiting for the
+ * GPU leaves thousands of small blocks freed by Dawn's binding (a function object per event-loop tick while a GPU
+ * promise is pending), and glibc merges them on the next request of 1 KB or more, whoever makes it; that request
+ * came inside the timed step (Dawn's beginComputePass, or a typed array) and billed it 3-10 ms (perf, 2-core machine).
  */
 async function encodeTime(ctx: Context, encodeOne: () => void, reps: number): Promise<{ min: number; median: number; groupsAfterWarmup: number }> {
   const samples: number[] = [];
@@ -140,6 +145,7 @@ async function encodeTime(ctx: Context, encodeOne: () => void, reps: number): Pr
   for (let i = 0; i < reps + 3; i++) {
     await ctx.sync();
     if (i === 3) groups = ctx.bindGroupCount;
+    settleAllocator();
     const t0 = performance.now();
     encodeOne();
     const ms = performance.now() - t0;
@@ -158,7 +164,7 @@ async function capturedSteps(wr: WR, ctx: Context, log: Log, size: { V: number; 
   const { V, H, B, T } = size;
   const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % V);
   const targets = Int32Array.from(ids, (v) => (v + 1) % V);
-  const reps = ctx.softwareAdapter ? 10 : 51;
+  const reps = ctx.softwareAdapter ? 25 : 51;
   const configs: [(typeof CELLS)[number], number, boolean][] = [
     ['rnn', 1, false], ['gru', 1, false], ['lstm', 1, false], ['lstm', 2, false], ['lstm', 1, true], ['lstm', 2, true],
   ];
@@ -201,14 +207,14 @@ async function capturedSteps(wr: WR, ctx: Context, log: Log, size: { V: number; 
     }, reps);
     const groupsCreated = captured.groupsAfterWarmup;
     const name = `${cell} ${numLayers} layer${numLayers > 1 ? 's' : ''} ${bidirectional ? 'bidirectional' : 'unidirectional'}`;
-    const ratio = captured.min / uncaptured.min;
-    log(`${name} training step, CPU time per step (fastest of ${reps} on an idle GPU; median): uncaptured ${fmtMs(uncaptured.min)} ` +
-      `(${fmtMs(uncaptured.median)}), captured ${fmtMs(captured.min)} (${fmtMs(captured.median)}): ${fmt(100 * ratio, 2)}%; ` +
-      `${uncapturedDispatches} dispatches uncaptured, ${capturedDispatches} replayed` +
+    const ratio = captured.median / uncaptured.median;
+    log(`${name} training step, CPU time per step (median of ${reps} on an idle GPU; fastest): uncaptured ${fmtMs(uncaptured.median)} ` +
+      `(${fmtMs(uncaptured.min)}), captured ${fmtMs(captured.median)} (${fmtMs(captured.min)}): ${fmt(100 * ratio, 2)}% ` +
+      `(${fmt((100 * captured.min) / uncaptured.min, 2)}% of the fastest); ${uncapturedDispatches} dispatches uncaptured, ${capturedDispatches} replayed` +
       `${groupsCreated ? `, ${groupsCreated} bind groups created by replays (expected 0)` : ''}`, {
-      name: `${cell} L${numLayers} D${D} step encode`, value: captured.min, unit: 'ms', cell, numLayers, bidirectional, ...size,
-      uncapturedEncodeMs: uncaptured.min, capturedEncodeMs: captured.min, uncapturedMedianMs: uncaptured.median,
-      capturedMedianMs: captured.median, ratio, uncapturedDispatches, capturedDispatches,
+      name: `${cell} L${numLayers} D${D} step encode`, value: captured.median, unit: 'ms', cell, numLayers, bidirectional, ...size,
+      uncapturedEncodeMs: uncaptured.median, capturedEncodeMs: captured.median, uncapturedFastestMs: uncaptured.min,
+      capturedFastestMs: captured.min, ratio, uncapturedDispatches, capturedDispatches,
     });
     step.dispose();
     opt.dispose();

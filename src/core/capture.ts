@@ -49,6 +49,8 @@ export class CapturedStep<T> {
   private runs = 0;
   private disposed = false;
   private readonly inputs: [string, Tensor][];
+  /** Each int32 input's CPU copy of its ids, reused from run to run (writeInputs). */
+  private readonly cpuCopies = new Map<Tensor, Int32Array>();
   /** The ops' id checks of the recording, by the input whose CPU data they checked: run on each replay's data. */
   private idChecks = new Map<string, IdCheck[]>();
 
@@ -218,6 +220,13 @@ export class CapturedStep<T> {
     return { list, cpu };
   }
 
+  private cpuCopy(target: Tensor, ids: Int32Array): Int32Array {
+    let copy = this.cpuCopies.get(target);
+    if (!copy) this.cpuCopies.set(target, (copy = new Int32Array(target.numel)));
+    copy.set(ids);
+    return copy;
+  }
+
   private writeInputs(list: [Tensor, InputData][]): void {
     for (const [target, data] of list) {
       if (data instanceof Tensor) {
@@ -226,8 +235,9 @@ export class CapturedStep<T> {
       } else {
         const typed = data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
         this.ctx.writeBuffer(target.buffer, 0, typed, true); // fresh: run() submitted everything pending
-        // Int32 ids keep their CPU copy, so the ops' range checks see them while the step is recorded.
-        if (typed instanceof Int32Array) target.cpuData = typed.slice();
+        // Int32 ids keep their CPU copy, so the ops' range checks see them while the step is recorded: the step's
+        // own array, allocated once, so a replay allocates nothing.
+        if (typed instanceof Int32Array) target.cpuData = this.cpuCopy(target, typed);
       }
     }
   }

@@ -2,7 +2,7 @@
 // buffers (gradient clipping) computed entirely on the GPU.
 import reduceSource from '../../shaders/reduce.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
-import { withSnippets } from '../core/wgsl.js';
+import { wgslConstant, withSnippets } from '../core/wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
@@ -45,14 +45,28 @@ export function sum(x: Tensor, axis: number): Tensor {
   return out;
 }
 
+/** Buffers one sum_squares dispatch reduces (one workgroup each). */
+const SQUARES_PER_DISPATCH = wgslConstant(reduceSource, 'SQUARES_PER_DISPATCH');
+// Its bindings, in workgroup order (a name the shader lacks, or one missing here, fails at ctx.dispatch).
+const SQUARES_INPUTS = ['inp', 'inp1', 'inp2', 'inp3', 'inp4', 'inp5', 'inp6'].slice(0, SQUARES_PER_DISPATCH);
+
 /**
- * √(Σ over all tensors of Σ x²) into a new scalar tensor [1], on the GPU: one sum_squares dispatch per tensor
- * into a slot of a partials buffer, then one global_norm.
+ * √(Σ over all tensors of Σ x²) into a new scalar tensor [1], on the GPU: sum_squares dispatches of up to
+ * SQUARES_PER_DISPATCH tensors each put every tensor's Σ x² in a slot of a partials buffer, then one global_norm.
  */
 export function globalNorm(ctx: Context, tensors: readonly Tensor[]): Tensor {
   const partials = ctx.empty([Math.max(1, tensors.length)], 'float32', 'norm-partials');
   const squares = ctx.kernel({ file: FILE, source, entry: 'sum_squares' });
-  tensors.forEach((t, slot) => ctx.dispatch(squares, [1], { inp: t, partials }, { n: t.numel, slot }));
+  for (let first = 0; first < tensors.length; first += SQUARES_PER_DISPATCH) {
+    const group = tensors.slice(first, first + SQUARES_PER_DISPATCH);
+    const bindings: Record<string, Tensor | GPUBuffer> = { partials };
+    const params: Record<string, number> = { slot: first };
+    SQUARES_INPUTS.forEach((name, k) => {
+      bindings[name] = group[k] ?? ctx.dummyBuffer();
+      params[`n${k}`] = group[k]?.numel ?? 0;
+    });
+    ctx.dispatch(squares, [group.length], bindings, params);
+  }
   const norm = ctx.empty([1], 'float32', 'norm');
   const finish = ctx.kernel({ file: FILE, source, entry: 'global_norm' });
   ctx.dispatch(finish, [1], { out: norm, partials }, { count: tensors.length });
