@@ -136,7 +136,7 @@ export async function run(wr: WR, ctx: Context, log: Log): Promise<void> {
  * recording runs), and the bind groups they create are left out of the count returned.
  * Before each repetition the allocator's free lists are consolidated (settleAllocator): in Node, waiting for the
  * GPU leaves thousands of small blocks freed by Dawn's binding (a function object per event-loop tick while a GPU
- * promise is pending), and glibc merges them on the next request of 1 KB or more, whoever makes it; that request
+ * promise is pending), and glibc merges them on the next request of 1 KiB or more, whoever makes it; that request
  * came inside the timed step (Dawn's beginComputePass, or a typed array) and billed it 3-10 ms (perf, 2-core machine).
  */
 async function encodeTime(ctx: Context, encodeOne: () => void, reps: number): Promise<{ min: number; median: number; groupsAfterWarmup: number }> {

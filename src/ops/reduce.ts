@@ -47,8 +47,8 @@ export function sum(x: Tensor, axis: number): Tensor {
 
 /** Buffers one sum_squares dispatch reduces (one workgroup each). */
 const SQUARES_PER_DISPATCH = wgslConstant(reduceSource, 'SQUARES_PER_DISPATCH');
-// Its bindings, in workgroup order (a name the shader lacks, or one missing here, fails at ctx.dispatch).
-const SQUARES_INPUTS = ['inp', 'inp1', 'inp2', 'inp3', 'inp4', 'inp5', 'inp6'].slice(0, SQUARES_PER_DISPATCH);
+// Its bindings in workgroup order: inp, inp1, inp2, ... (a name the shader lacks fails at ctx.dispatch).
+const SQUARES_INPUTS = Array.from({ length: SQUARES_PER_DISPATCH }, (_, k) => (k ? `inp${k}` : 'inp'));
 
 /**
  * √(Σ over all tensors of Σ x²) into a new scalar tensor [1], on the GPU: sum_squares dispatches of up to
