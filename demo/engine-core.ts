@@ -80,8 +80,21 @@ export class InFlight {
 }
 
 /** The bytes as an ArrayBuffer of their own, to transfer to the page. */
-export function transferable(bytes: Uint8Array): ArrayBuffer {
+function transferable(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.byteLength === bytes.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+}
+
+/**
+ * A model's file for the page's 'saved' message: the bytes `encode` makes (tracked as work that reads the model)
+ * in a buffer of their own to transfer, or why it failed, worded for the page: "Could not save <what>: ...".
+ */
+export async function encodeForSave(inFlight: InFlight, what: string, encode: () => Promise<Uint8Array>):
+  Promise<{ buffer: ArrayBuffer } | { failed: string }> {
+  try {
+    return { buffer: transferable(await inFlight.track(encode())) };
+  } catch (e) {
+    return { failed: `Could not save ${what}: ${describeError(e)}` };
+  }
 }
 
 export function loadFailure(name: string, e: unknown, keptModel: boolean): string {

@@ -5,7 +5,7 @@ import * as wr from '../src/index.js';
 import { decodeTextFile, prefixesFor } from './corpus.js';
 import { checkLimits } from './limits.js';
 import type { EngineEvent, EpochPoint, GenerateSettings, ModelInfo, Request, SampleSettings, TrainSettings } from './protocol.js';
-import { InFlight, LossStream, describeError, loadFailure, newTraining, stopForReset, transferable, yieldToEventLoop, type Training } from './engine-core.js';
+import { InFlight, LossStream, describeError, encodeForSave, loadFailure, newTraining, stopForReset, yieldToEventLoop, type Training } from './engine-core.js';
 
 export { describeError } from './engine-core.js';
 
@@ -408,17 +408,16 @@ export class Engine {
       this.post({ type: 'save-failed', message: 'Could not save the weights: there is no model, or it is training' });
       return;
     }
-    try {
-      const extra: Record<string, string> = { epochs: String(Math.round(this.epochsTrained * 100) / 100) };
-      if (this.corpus) extra.corpus = this.corpus.name;
-      if (this.lastPerplexity !== null) extra.perplexity = String(this.lastPerplexity);
-      const bytes = await this.predicting.track(wr.lm.saveCheckpoint(m, vocab, extra));
-      const layers = m.numLayers > 1 ? `-${m.numLayers}x` : '-';
-      const buffer = transferable(bytes);
-      this.post({ type: 'saved', bytes: buffer, filename: `webrnn-${m.cell}${layers}${m.hiddenSize}.safetensors` }, [buffer]);
-    } catch (e) {
-      this.post({ type: 'save-failed', message: `Could not save the weights: ${describeError(e)}` });
+    const extra: Record<string, string> = { epochs: String(Math.round(this.epochsTrained * 100) / 100) };
+    if (this.corpus) extra.corpus = this.corpus.name;
+    if (this.lastPerplexity !== null) extra.perplexity = String(this.lastPerplexity);
+    const saved = await encodeForSave(this.predicting, 'the weights', () => wr.lm.saveCheckpoint(m, vocab, extra));
+    if ('failed' in saved) {
+      this.post({ type: 'save-failed', message: saved.failed });
+      return;
     }
+    const layers = m.numLayers > 1 ? `-${m.numLayers}x` : '-';
+    this.post({ type: 'saved', bytes: saved.buffer, filename: `webrnn-${m.cell}${layers}${m.hiddenSize}.safetensors` }, [saved.buffer]);
   }
 
   private async load(name: string, bytes: ArrayBuffer): Promise<void> {

@@ -3,7 +3,7 @@
 // attention weights for the heat map, and model files as the CLI's --save writes them (wr.seq2seq.saveG2PModel:
 // config and both vocabularies in the metadata). It runs beside the char LM's engine, on the same device.
 import * as wr from '../src/index.js';
-import { InFlight, LossStream, describeError, loadFailure, newTraining, stopForReset, transferable, yieldToEventLoop, type Training } from './engine-core.js';
+import { InFlight, LossStream, describeError, encodeForSave, loadFailure, newTraining, stopForReset, yieldToEventLoop, type Training } from './engine-core.js';
 import { hasStress, parseDict, pickSplit, wordForModel, type Split } from './g2p-data.js';
 import type { G2PEpochPoint, G2PEvent, G2PModelInfo, G2PModelSettings, G2PRequest, G2PSample, G2PTrainSettings } from './g2p-protocol.js';
 
@@ -305,15 +305,14 @@ export class G2PEngine {
       this.post({ type: 'g2p-save-failed', message: 'Could not save the model: there is none, or it is training' });
       return;
     }
-    try {
-      const bytes = await this.predicting.track(wr.seq2seq.saveG2PModel(m, vocabs));
-      const buffer = transferable(bytes);
-      const c = m.config;
-      const name = `webrnn-g2p-${c.attention ? 'attention-' : ''}${c.numLayers > 1 ? `${c.numLayers}x` : ''}${c.hiddenSize}.safetensors`;
-      this.post({ type: 'g2p-saved', bytes: buffer, filename: name }, [buffer]);
-    } catch (e) {
-      this.post({ type: 'g2p-save-failed', message: `Could not save the model: ${describeError(e)}` });
+    const saved = await encodeForSave(this.predicting, 'the model', () => wr.seq2seq.saveG2PModel(m, vocabs));
+    if ('failed' in saved) {
+      this.post({ type: 'g2p-save-failed', message: saved.failed });
+      return;
     }
+    const c = m.config;
+    const name = `webrnn-g2p-${c.attention ? 'attention-' : ''}${c.numLayers > 1 ? `${c.numLayers}x` : ''}${c.hiddenSize}.safetensors`;
+    this.post({ type: 'g2p-saved', bytes: saved.buffer, filename: name }, [saved.buffer]);
   }
 
   private async load(name: string, bytes: ArrayBuffer): Promise<void> {
