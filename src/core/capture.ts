@@ -116,6 +116,7 @@ export class CapturedStep<T> {
     this.previous = this.recording = null;
     disposeTensors(this.result);
     this.result = undefined;
+    this.cpuCopies.clear();
   }
 
   private record(): T {
